@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -335,5 +338,36 @@ func TestBadInput(t *testing.T) {
 	d := e.must(200, "GET", "/admin/users/add", adminKey, nil).Obj(t)
 	if d["name"] != "/admin/users/add API description" {
 		t.Errorf("description: %v", d)
+	}
+}
+
+func TestGzipRequestBody(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "c.db"))
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write([]byte(`{"name":"Gzipped Org"}`))
+	_ = zw.Close()
+	req, _ := http.NewRequest("POST", e.url+"/admin/organisations/add", &buf)
+	req.Header.Set("Authorization", adminKey)
+	req.Header.Set("Content-Encoding", "gzip")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "Gzipped Org") {
+		t.Fatalf("gzip body: %d %s", res.StatusCode, body)
+	}
+	req, _ = http.NewRequest("POST", e.url+"/admin/organisations/add", strings.NewReader("not gzip"))
+	req.Header.Set("Authorization", adminKey)
+	req.Header.Set("Content-Encoding", "gzip")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 400 {
+		t.Errorf("bad gzip: status %d, want 400", res.StatusCode)
 	}
 }

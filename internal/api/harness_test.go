@@ -27,14 +27,14 @@ const adminKey = "AdminKeyForTests0000000000000000000000aa"
 
 // testEnv is a Cairn server on a real loopback listener over a fresh database.
 type testEnv struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 	db  *store.DB
 	url string
 }
 
 // newEnv starts a server over the database at dbURL, bootstrapped with adminKey.
-func newEnv(t *testing.T, dbURL string) *testEnv {
+func newEnv(t testing.TB, dbURL string) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dbURL)
@@ -139,8 +139,8 @@ func (e *testEnv) must(want int, method, path, key string, body any) response {
 
 // golden is one recorded MISP request and answer.
 type golden struct {
-	Name     string `json:"name"`
-	Request  struct {
+	Name    string `json:"name"`
+	Request struct {
 		Method string `json:"method"`
 		Path   string `json:"path"`
 		Body   any    `json:"body"`

@@ -5,12 +5,14 @@
 package api
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,6 +83,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/metrics":
 		promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 		return
+	}
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") && r.Body != nil {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			s.writeError(w, r, badRequest("The request body is not valid gzip."))
+			return
+		}
+		defer zr.Close()
+		r.Body = zr
+		r.Header.Del("Content-Encoding")
+		r.ContentLength = -1
 	}
 	path, named := parsePath(r.URL.Path)
 	ri := &reqInfo{path: r.URL.Path, named: named}

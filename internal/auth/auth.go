@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/cairn-project/cairn/internal/config"
 	"github.com/cairn-project/cairn/internal/model"
@@ -61,8 +62,9 @@ type Authenticator struct {
 	db  *store.DB
 	now func() time.Time
 
-	mu    sync.RWMutex
-	cache map[[32]byte]cached
+	mu     sync.RWMutex
+	cache  map[[32]byte]cached
+	flight singleflight.Group // one bcrypt check per key at a time
 }
 
 type cached struct {
@@ -105,15 +107,23 @@ func (a *Authenticator) Authenticate(ctx context.Context, header, ip string) (*P
 		if !config.ValidKey(key) {
 			continue
 		}
-		p, err := a.verify(ctx, key)
+		v, err, _ := a.flight.Do(key, func() (any, error) {
+			if p := a.fromCache(key); p != nil {
+				return p, nil
+			}
+			p, err := a.verify(ctx, key)
+			if err == nil {
+				a.remember(key, p)
+			}
+			return p, err
+		})
 		if errors.Is(err, ErrFailed) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		a.remember(key, p)
-		return p, nil
+		return v.(*Principal), nil
 	}
 	if err := a.db.AddAuthFailure(ctx, ip, a.now().Add(Window).Unix()); err != nil {
 		return nil, fmt.Errorf("auth: record failure: %w", err)

@@ -30,11 +30,11 @@ func Bootstrap(ctx context.Context, db *store.DB, st *settings.Store, admin conf
 	string, error) {
 	var key string
 	err := db.Tx(ctx, func(tx *store.Tx) error {
-		roles, err := db.Roles(ctx)
+		roles, err := store.CountRoles(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if len(roles) == 0 {
+		if roles == 0 {
 			for _, r := range stockRoles(DateTime(time.Now())) {
 				if err := store.InsertRole(ctx, tx, &r); err != nil {
 					return err
@@ -44,7 +44,7 @@ func Bootstrap(ctx context.Context, db *store.DB, st *settings.Store, admin conf
 				return err
 			}
 		}
-		n, err := db.CountUsers(ctx)
+		n, err := store.CountUsers(ctx, tx)
 		if err != nil || n > 0 {
 			return err
 		}

@@ -66,11 +66,16 @@ func refang(typ, value string) string {
 // in any case) into "http".
 func refangScheme(v string) string {
 	for _, prefix := range []string{"hxxp", "hxtp", "htxp", "meow", "h[tt]p"} {
-		if len(v) >= len(prefix) && strings.EqualFold(v[:len(prefix)], prefix) {
+		if hasPrefixFoldASCII(v, prefix) {
 			return "http" + v[len(prefix):]
 		}
 	}
 	return v
+}
+
+// hasPrefixFoldASCII reports whether s starts with the lower-case ASCII prefix in any case.
+func hasPrefixFoldASCII(s, prefix string) bool {
+	return len(s) >= len(prefix) && lowerASCII(s[:len(prefix)]) == prefix
 }
 
 // replace4ByteUTF8 replaces every 4-byte UTF-8 sequence (emoji and other characters outside
@@ -154,7 +159,7 @@ func normalizeForType(typ, v string) string {
 	case "vulnerability", "weakness":
 		return upperASCII(strings.ReplaceAll(v, "\u2013", "-"))
 	case "cc-number", "bin":
-		return keepBytes(v, func(c byte) bool { return isDigit(c) })
+		return keepBytes(v, isDigit)
 	case "iban", "bic":
 		return keepBytes(upperASCII(v), func(c byte) bool {
 			return isDigit(c) || 'A' <= c && c <= 'Z'
@@ -311,7 +316,7 @@ func normalizeDatetime(v string) string {
 
 // normalizeAS strips a leading "AS" and turns asdot notation (X.Y) into X*65536+Y.
 func normalizeAS(v string) string {
-	if len(v) >= 2 && strings.EqualFold(v[:2], "AS") {
+	if hasPrefixFoldASCII(v, "as") {
 		v = v[2:]
 	}
 	high, low, ok := strings.Cut(v, ".")

@@ -104,7 +104,8 @@ func TestTypeAllowedInCategory(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if got := TypeAllowedInCategory(tt.typ, tt.category); got != tt.want {
-			t.Errorf("TypeAllowedInCategory(%q, %q) = %v, want %v", tt.typ, tt.category, got, tt.want)
+			t.Errorf("TypeAllowedInCategory(%q, %q) = %v, want %v",
+				tt.typ, tt.category, got, tt.want)
 		}
 	}
 }

@@ -202,6 +202,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// TODO: goose has no lock for SQLite, so two processes that open a new SQLite file at the
+	// same moment may both run the first migration, and the loser's Open fails; it succeeds
+	// when run again.
 	results, err := provider.Up(ctx)
 	for _, r := range results {
 		if r.Error == nil {

@@ -155,3 +155,10 @@ func (db *DB) SyncSequence(ctx context.Context, q Querier, table string) error {
 	}
 	return nil
 }
+
+// CountRoles returns the number of roles.
+func CountRoles(ctx context.Context, q Querier) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM roles`).Scan(&n)
+	return n, err
+}

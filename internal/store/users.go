@@ -163,9 +163,9 @@ func DeleteUser(ctx context.Context, q Querier, id int64) error {
 }
 
 // CountUsers returns the number of users.
-func (db *DB) CountUsers(ctx context.Context) (int64, error) {
+func CountUsers(ctx context.Context, q Querier) (int64, error) {
 	var n int64
-	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
 	return n, err
 }
 

@@ -824,11 +824,14 @@ CREATE UNIQUE INDEX opinions_uuid_key ON opinions (uuid);
 CREATE INDEX opinions_object_uuid_idx ON opinions (object_uuid);
 CREATE UNIQUE INDEX relationships_uuid_key ON relationships (uuid);
 CREATE INDEX relationships_object_uuid_idx ON relationships (object_uuid);
-CREATE UNIQUE INDEX object_templates_uuid_key ON object_templates (uuid);
+-- MISP keeps every version of a template as a row of its own, the current one active.
+CREATE UNIQUE INDEX object_templates_uuid_version_key ON object_templates (uuid, version);
 CREATE INDEX object_template_elements_object_template_id_idx
     ON object_template_elements (object_template_id);
 CREATE UNIQUE INDEX galaxies_uuid_key ON galaxies (uuid);
-CREATE UNIQUE INDEX galaxy_clusters_uuid_key ON galaxy_clusters (uuid);
+-- note: not unique: misp-galaxy ships about a thousand clusters twice under one uuid (the
+-- mitre-* galaxies and their older mitre-enterprise-attack-* twins), as MISP stores them.
+CREATE INDEX galaxy_clusters_uuid_idx ON galaxy_clusters (uuid);
 CREATE INDEX galaxy_clusters_galaxy_id_idx ON galaxy_clusters (galaxy_id);
 CREATE INDEX galaxy_clusters_tag_name_idx ON galaxy_clusters (tag_name);
 CREATE INDEX galaxy_elements_galaxy_cluster_id_idx ON galaxy_elements (galaxy_cluster_id);
