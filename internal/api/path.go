@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 	"strings"
+
+	"github.com/cairn-project/cairn/internal/auth"
 )
 
 // MISP's URLs follow CakePHP's form: /controller/action/arg1/arg2/key:value, with an
@@ -113,15 +115,13 @@ func camelClass(s string) string {
 
 type ctxKey int
 
-const (
-	keyRequest ctxKey = iota
-	keyPrincipal
-)
+const keyRequest ctxKey = 0
 
 // reqInfo is what the router learnt of a request before dispatch.
 type reqInfo struct {
-	path  string // the path as the client sent it, for error bodies
-	named Named
+	path      string // the path as the client sent it, for error bodies
+	named     Named
+	principal *auth.Principal // set once the API key is checked
 }
 
 func infoOf(ctx context.Context) *reqInfo {

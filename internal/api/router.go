@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -197,7 +196,7 @@ func (s *Server) adapt(h handlerFunc, public bool) http.Handler {
 				if err != nil {
 					return err
 				}
-				r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
+				ri.principal = p
 			}
 			return h(w, r)
 		}()

@@ -149,8 +149,7 @@ func clientIP(r *http.Request) string {
 
 // principal returns the authenticated caller of a request.
 func principal(r *http.Request) *auth.Principal {
-	p, _ := r.Context().Value(keyPrincipal).(*auth.Principal)
-	return p
+	return infoOf(r.Context()).principal
 }
 
 // named returns the named parameters of a request.
