@@ -710,22 +710,18 @@ CREATE TABLE cryptographic_keys (
     fingerprint TEXT NOT NULL DEFAULT ''
 );
 
--- Correlation. Not MISP's table of pairs: one row per correlating value part (value1, value2) of
--- each attribute, keyed by the normalised value, so that storage grows linearly with attributes
--- and related events/attributes are answered at read time (DESIGN.md §4).
--- note: correlation_keys.value is capped at 2048 bytes because PostgreSQL btree entries cannot pass
--- about 2.7 kB; the correlate package must key longer values by a digest.
-CREATE TABLE correlation_keys (
-    id    INTEGER PRIMARY KEY AUTOINCREMENT,
-    value TEXT NOT NULL CHECK (octet_length(value) <= 2048)
-);
-
-CREATE TABLE attribute_correlations (
-    key_id       INTEGER NOT NULL REFERENCES correlation_keys (id) ON DELETE CASCADE,
-    attribute_id INTEGER NOT NULL REFERENCES attributes (id) ON DELETE CASCADE,
+-- Correlation is an index, not a table of pairs: one row per correlating value part of each
+-- attribute, keyed by a 64-bit hash of the value. Two attributes correlate when they share a
+-- value_hash (and, checked at read time, the value itself). Storage grows linearly with
+-- attributes. Rows are written and removed by the correlate package; no foreign keys, so that
+-- deletes stay cheap and explicit.
+CREATE TABLE correlations (
+    value_hash   INTEGER NOT NULL,
     event_id     INTEGER NOT NULL,
-    PRIMARY KEY (key_id, attribute_id)
+    attribute_id INTEGER NOT NULL,
+    PRIMARY KEY (value_hash, event_id, attribute_id)
 ) WITHOUT ROWID;
+CREATE INDEX correlations_event ON correlations (event_id, attribute_id);
 
 CREATE TABLE over_correlating_values (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -854,8 +850,6 @@ CREATE INDEX audit_logs_event_id_idx ON audit_logs (event_id);
 CREATE INDEX audit_logs_model_model_id_idx ON audit_logs (model, model_id);
 CREATE INDEX cryptographic_keys_parent_type_parent_id_idx
     ON cryptographic_keys (parent_type, parent_id);
-CREATE UNIQUE INDEX correlation_keys_value_key ON correlation_keys (value);
-CREATE INDEX attribute_correlations_attribute_id_idx ON attribute_correlations (attribute_id);
 CREATE UNIQUE INDEX over_correlating_values_value_key ON over_correlating_values (value);
 CREATE UNIQUE INDEX correlation_exclusions_value_key ON correlation_exclusions (value);
 CREATE INDEX jobs_status_run_after_idx ON jobs (status, run_after);
