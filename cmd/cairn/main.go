@@ -44,6 +44,6 @@ func rootCmd() *cobra.Command {
 	f.StringVar(&g.libraryDir, "library-dir", "", "MISP community libraries (CAIRN_LIBRARY_DIR)")
 	f.StringVar(&g.logLevel, "log-level", "", "debug, info, warn or error (CAIRN_LOG_LEVEL)")
 
-	root.AddCommand(serveCmd(&g), adminCmd(&g), versionCmd())
+	root.AddCommand(serveCmd(&g), adminCmd(&g), versionCmd(), benchCmd(&g))
 	return root
 }
