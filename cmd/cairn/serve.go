@@ -16,6 +16,7 @@ import (
 	"github.com/cairn-project/cairn/internal/api"
 	"github.com/cairn-project/cairn/internal/auth"
 	"github.com/cairn-project/cairn/internal/identity"
+	"github.com/cairn-project/cairn/internal/library"
 )
 
 func serveCmd(g *globalFlags) *cobra.Command {
@@ -44,6 +45,16 @@ func serve(ctx context.Context, g *globalFlags) error {
 	if key != "" && e.cfg.Admin.Key == "" {
 		fmt.Fprintf(os.Stderr, "\nFirst start: site admin %s created.\nAPI key (shown once): %s\n\n",
 			e.cfg.Admin.Email, key)
+	}
+
+	if e.cfg.LibraryDir != "" {
+		loaded, err := library.EnsureObjectTemplates(ctx, e.db, e.cfg.LibraryDir)
+		if err != nil {
+			return fmt.Errorf("object templates: %w", err)
+		}
+		if loaded {
+			e.log.Info("object templates loaded", "dir", e.cfg.LibraryDir)
+		}
 	}
 
 	srv := api.New(api.Deps{Config: e.cfg, DB: e.db, Auth: auth.New(e.db),

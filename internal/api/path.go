@@ -39,6 +39,9 @@ var positional = map[string]int{
 	"attributes/removeTag": 2,
 	"tags/search":          1,
 	"tags/view":            1,
+
+	"tags/attachTagToObject":   2,
+	"tags/removeTagFromObject": 2,
 }
 
 // parsePath returns the canonical path and the named parameters of a MISP URL.

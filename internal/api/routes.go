@@ -51,4 +51,102 @@ func (s *Server) routes(rt *router) {
 	rt.handle("POST /admin/roles/edit/{id}", s.editRole)
 	rt.handle("POST /admin/roles/delete/{id}", s.deleteRole)
 	rt.handle("POST /admin/roles/set_default/{id}", s.setDefaultRole)
+
+	// restSearch.
+	rt.handle("GET|POST /attributes/restSearch", s.restSearchAttributes)
+	rt.handle("GET|POST /attributes/restSearch/{format}", s.restSearchAttributes)
+
+	// Tags, sharing groups, object templates.
+	rt.handle("GET /tags/index", s.indexTags)
+	rt.handle("GET /tags/view/{id}", s.viewTag)
+	rt.handle("POST /tags/add", s.addTag)
+	rt.describe("/tags/add", description{Name: "/tags/add API description",
+		Description: "POST a Tag object in JSON format to this API to create a new tag.",
+		Mandatory:   []string{"name"},
+		Optional: []string{"colour", "exportable", "org_id", "user_id", "hide_tag",
+			"numerical_value", "local_only"},
+		URL: "/tags/add"})
+	rt.handle("POST /tags/edit/{id}", s.editTag)
+	rt.handle("POST /tags/delete/{id}", s.deleteTag)
+	rt.handle("GET|POST /tags/search", s.searchTags)
+	rt.handle("GET|POST /tags/search/{term}", s.searchTags)
+	rt.handle("GET|POST /tags/search/{term}/{strict}", s.searchTags)
+	rt.handle("POST /tags/attachTagToObject", s.attachTagToObject)
+	rt.handle("POST /tags/attachTagToObject/{uuid}/{tag}", s.attachTagToObject)
+	rt.handle("POST /tags/attachTagToObject/{uuid}/{tag}/{local}", s.attachTagToObject)
+	rt.handle("POST /tags/removeTagFromObject", s.removeTagFromObject)
+	rt.handle("POST /tags/removeTagFromObject/{uuid}/{tag}", s.removeTagFromObject)
+	rt.handle("GET /sharing_groups/index", s.indexSharingGroups)
+	rt.handle("GET /sharing_groups/index/{passive}", s.indexSharingGroups)
+	rt.handle("GET /sharing_groups/view/{id}", s.viewSharingGroup)
+	rt.handle("HEAD /sharing_groups/view/{id}", s.headSharingGroup)
+	rt.handle("POST /sharing_groups/add", s.addSharingGroup)
+	rt.describe("/sharing_groups/add", description{Name: "/sharing_groups/add API description",
+		Description: "POST a SharingGroup object in JSON format to this API to create a new " +
+			"sharing group.",
+		Mandatory: []string{"name", "releasability"},
+		Optional: []string{"description", "uuid", "organisation_uuid", "active", "created",
+			"modified", "roaming", "SharingGroupOrg", "SharingGroupServer"},
+		URL: "/sharing_groups/add"})
+	rt.handle("POST /sharing_groups/edit/{id}", s.editSharingGroup)
+	rt.handle("POST /sharing_groups/delete/{id}", s.deleteSharingGroup)
+	for _, q := range []struct {
+		action, object, flag string
+		h                    handlerFunc
+	}{{"addOrg", "org", "extend", s.sharingGroupAddOrg},
+		{"removeOrg", "org", "", s.sharingGroupRemoveOrg},
+		{"addServer", "server", "all", s.sharingGroupAddServer},
+		{"removeServer", "server", "", s.sharingGroupRemoveServer}} {
+		base := "POST /sharing_groups/" + q.action
+		rt.handle(base, q.h)
+		rt.handle(base+"/{sg}", q.h)
+		rt.handle(base+"/{sg}/{"+q.object+"}", q.h)
+		if q.flag != "" {
+			rt.handle(base+"/{sg}/{"+q.object+"}/{"+q.flag+"}", q.h)
+		}
+	}
+	rt.handle("GET /object_templates/index", s.indexObjectTemplates)
+	rt.handle("GET /object_templates/index/{all}", s.indexObjectTemplates)
+	rt.handle("GET /object_templates/view/{id}", s.viewObjectTemplate)
+	rt.handle("GET /object_templates/getRaw/{key}", s.getRawObjectTemplate)
+	rt.handle("POST /object_templates/update", s.updateObjectTemplates)
+	rt.handle("POST /object_templates/update/{type}", s.updateObjectTemplates)
+	rt.handle("POST /object_templates/update/{type}/{force}", s.updateObjectTemplates)
+
+	// Events, attributes, objects.
+	rt.handle("GET|POST /events/index", s.indexEvents)
+	rt.handle("GET|POST /events/view/{id}", s.viewEvent)
+	rt.handle("POST /events/add", s.addEvent)
+	rt.describe("/events/add", eventsDescription)
+	rt.handle("POST /events/edit/{id}", s.editEvent)
+	rt.handle("POST /events/delete", s.deleteEvent)
+	rt.handle("POST /events/delete/{id}", s.deleteEvent)
+	rt.handle("POST /events/publish/{id}", s.publishEvent)
+	rt.handle("POST /events/unpublish/{id}", s.unpublishEvent)
+	rt.handle("POST /events/addTag/{id}", s.tagEvent)
+	rt.handle("POST /events/addTag/{id}/{tag}", s.tagEvent)
+	rt.handle("POST /events/removeTag/{id}", s.untagEvent)
+	rt.handle("POST /events/removeTag/{id}/{tag}", s.untagEvent)
+	rt.handle("POST /attributes/add/{event}", s.addAttributes)
+	rt.describe("/attributes/add/{event}", attributesDescription)
+	rt.handle("POST /attributes/edit/{id}", s.editAttribute)
+	rt.handle("POST /attributes/delete/{id}", s.deleteAttribute)
+	rt.handle("POST /attributes/delete/{id}/{hard}", s.deleteAttribute)
+	rt.handle("POST /attributes/restore/{id}", s.restoreAttribute)
+	rt.handle("GET /attributes/view/{id}", s.viewAttribute)
+	rt.handle("HEAD /attributes/view/{id}", s.headAttribute)
+	rt.handle("POST /attributes/addTag/{id}", s.tagAttribute)
+	rt.handle("POST /attributes/addTag/{id}/{tag}", s.tagAttribute)
+	rt.handle("POST /attributes/removeTag/{id}", s.untagAttribute)
+	rt.handle("POST /attributes/removeTag/{id}/{tag}", s.untagAttribute)
+	rt.handle("POST /objects/add/{event}", s.addObject)
+	rt.handle("POST /objects/add/{event}/{template}", s.addObject)
+	rt.handle("POST /objects/edit/{id}", s.editObject)
+	rt.handle("POST /objects/delete/{id}", s.deleteObject)
+	rt.handle("POST /objects/delete/{id}/{hard}", s.deleteObject)
+	rt.handle("GET /objects/view/{id}", s.viewObject)
+	rt.handle("POST /object_references/add", s.addReference)
+	rt.handle("POST /object_references/add/{object}", s.addReference)
+	rt.handle("POST /object_references/delete/{id}", s.deleteReference)
+	rt.handle("POST /object_references/delete/{id}/{hard}", s.deleteReference)
 }

@@ -12,15 +12,17 @@ type settingView struct {
 	Level       int      `json:"level"`
 	Description string   `json:"description"`
 	Value       any      `json:"value"`
+	Test        string   `json:"test"`
 	Type        string   `json:"type"`
+	Null        bool     `json:"null"`
 	Options     []string `json:"options,omitempty"`
 	Name        string   `json:"name"`
 }
 
 func viewOf(v settings.Value) settingView {
 	return settingView{Level: v.Def.Level, Description: v.Def.Description,
-		Value: v.Def.Typed(v.Raw), Type: string(v.Def.Kind), Options: v.Def.Options,
-		Name: v.Def.Name}
+		Value: v.Def.Typed(v.Raw), Test: v.Def.Test(), Type: string(v.Def.Kind),
+		Null: v.Def.Kind != settings.Boolean, Options: v.Def.Options, Name: v.Def.Name}
 }
 
 func (s *Server) getSetting(w http.ResponseWriter, r *http.Request) error {

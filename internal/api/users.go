@@ -156,7 +156,45 @@ func (s *Server) adminViewUser(w http.ResponseWriter, r *http.Request) error {
 	if !canManageUser(p, v.User) {
 		return notFound("Invalid user")
 	}
-	return ok(w, v)
+	admins, err := s.orgAdmins(r, int64(v.User.OrgID))
+	if err != nil {
+		return err
+	}
+	return ok(w, struct {
+		User struct {
+			model.User
+			OrgAdmins any `json:"orgAdmins"`
+		} `json:"User"`
+		Role         model.Role         `json:"Role"`
+		UserSetting  any                `json:"UserSetting"`
+		Organisation model.Organisation `json:"Organisation"`
+	}{User: struct {
+		model.User
+		OrgAdmins any `json:"orgAdmins"`
+	}{v.User, admins}, Role: v.Role, UserSetting: v.UserSetting, Organisation: v.Organisation})
+}
+
+// orgAdmins lists the organisation admins of an org as MISP does: {id: email}, or [] when
+// there are none.
+func (s *Server) orgAdmins(r *http.Request, orgID int64) (any, error) {
+	users, err := s.db.Users(r.Context(), store.UserFilter{OrgID: orgID})
+	if err != nil {
+		return nil, err
+	}
+	admins := map[string]string{}
+	for _, u := range users {
+		role, err := s.db.Role(r.Context(), int64(u.RoleID))
+		if err != nil {
+			return nil, err
+		}
+		if role.Admin && !role.SiteAdmin {
+			admins[itoa(int64(u.ID))] = u.Email
+		}
+	}
+	if len(admins) == 0 {
+		return []any{}, nil
+	}
+	return admins, nil
 }
 
 func (s *Server) indexUsers(w http.ResponseWriter, r *http.Request) error {
@@ -294,7 +332,7 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := u.Masked()
-	out.Password = "******"
+	out.Password, out.TOTP = "******", nil
 	out.Authkey = &key
 	return ok(w, map[string]any{"User": out})
 }

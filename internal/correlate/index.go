@@ -9,7 +9,7 @@ import (
 
 // Index adds the correlating values of attrs to the index, inside the caller's transaction.
 // Attributes that do not correlate add nothing.
-func Index(ctx context.Context, q store.Querier, attrs []Attr, ex *Exclusions) error {
+func Index(ctx context.Context, tx *store.Tx, attrs []Attr, ex *Exclusions) error {
 	rows := make([]store.CorrelationRow, 0, len(attrs))
 	for _, a := range attrs {
 		for _, v := range Values(a, ex) {
@@ -17,7 +17,7 @@ func Index(ctx context.Context, q store.Querier, attrs []Attr, ex *Exclusions) e
 				AttributeID: a.ID})
 		}
 	}
-	if err := store.InsertCorrelations(ctx, q, rows); err != nil {
+	if err := store.InsertCorrelations(ctx, tx, rows); err != nil {
 		return fmt.Errorf("correlate: index: %w", err)
 	}
 	return nil
@@ -25,7 +25,7 @@ func Index(ctx context.Context, q store.Querier, attrs []Attr, ex *Exclusions) e
 
 // Reindex replaces the index rows of attrs, after a change to their value, type, flags or
 // deletion. They must belong to one event.
-func Reindex(ctx context.Context, q store.Querier, attrs []Attr, ex *Exclusions) error {
+func Reindex(ctx context.Context, tx *store.Tx, attrs []Attr, ex *Exclusions) error {
 	if len(attrs) == 0 {
 		return nil
 	}
@@ -33,10 +33,10 @@ func Reindex(ctx context.Context, q store.Querier, attrs []Attr, ex *Exclusions)
 	for i, a := range attrs {
 		ids[i] = a.ID
 	}
-	if err := store.DeleteAttributeCorrelations(ctx, q, attrs[0].EventID, ids); err != nil {
+	if err := store.DeleteAttributeCorrelations(ctx, tx, attrs[0].EventID, ids); err != nil {
 		return err
 	}
-	return Index(ctx, q, attrs, ex)
+	return Index(ctx, tx, attrs, ex)
 }
 
 // LoadExclusions reads the correlation exclusions.

@@ -79,13 +79,12 @@ type User struct {
 // MISP's placeholder.
 func (u User) Masked() User {
 	u.Password = "*****"
+	u.TOTPIsSet = 0
 	if u.TOTP != nil && *u.TOTP != "" {
-		m := "*****"
-		u.TOTP = &m
 		u.TOTPIsSet = 1
-	} else {
-		u.TOTP = nil
 	}
+	m := "*****" // MISP masks the secret whether or not one is set
+	u.TOTP = &m
 	u.Authkey = nil
 	return u
 }

@@ -31,8 +31,8 @@ type Params struct {
 
 	Value, Value1, Value2, Type, Category, ObjectRelation, Comment Terms
 	Org, Tags, EventTags, EventID, UUID, EventInfo                 Terms
-	ThreatLevel, Distribution, SharingGroup, Analysis             Terms
-	ObjectName, ObjectTemplateUUID                                Terms
+	ThreatLevel, Distribution, SharingGroup, Analysis              Terms
+	ObjectName, ObjectTemplateUUID                                 Terms
 
 	From, To                                      string // dates YYYY-MM-DD
 	Last                                          int64  // publish_timestamp ≥ this (Unix s)
@@ -104,12 +104,12 @@ func (p *Params) set(key string, raw json.RawMessage, now time.Time) error {
 		"includeSightings": &p.IncludeSightings, "withAttachments": &p.WithAttachments,
 		"includeAttachments": &p.WithAttachments, "metadata": &p.Metadata,
 		"excludeLocalTags": &p.ExcludeLocalTags, "includeAllTags": &p.IncludeAllTags,
-		"enforceWarninglist": &p.EnforceWarninglist,
+		"enforceWarninglist":     &p.EnforceWarninglist,
 		"includeWarninglistHits": &p.IncludeWarninglistHits, "flatten": &p.Flatten,
 		"sgReferenceOnly": &p.SGReferenceOnly, "includeGalaxy": &p.IncludeGalaxy,
 		"includeProposals": &p.IncludeProposals, "headerless": &p.Headerless,
 		"includeGranularCorrelations": &p.IncludeGranularCorrelations,
-		"noShadowAttributes": &p.NoShadowAttributes, "noEventReports": &p.NoEventReports,
+		"noShadowAttributes":          &p.NoShadowAttributes, "noEventReports": &p.NoEventReports,
 		"excludeGalaxy": &p.ExcludeGalaxy, "includeDecayScore": &p.IncludeDecayScore,
 	}
 	ranges := map[string]**Range{

@@ -155,6 +155,17 @@ func (d *Def) Normalize(v any) (string, error) {
 	return s, nil
 }
 
+// Test names the check MISP applies to the setting's values, as getSetting reports it.
+func (d *Def) Test() string {
+	switch d.Kind {
+	case Numeric:
+		return "testForNumeric"
+	case Boolean:
+		return "testBool"
+	}
+	return "testForEmpty"
+}
+
 // Typed returns a stored value as the JSON value MISP sends: a number, a boolean or a string.
 func (d *Def) Typed(s string) any {
 	switch d.Kind {

@@ -13,28 +13,21 @@ type CorrelationRow struct {
 	AttributeID int64
 }
 
-// corrBatch keeps a multi-row INSERT under SQLite's parameter limit.
+// corrBatch keeps a statement with an IN list of ids short.
 const corrBatch = 300
 
-// InsertCorrelations adds rows to the correlation index; rows already there are kept.
-func InsertCorrelations(ctx context.Context, q Querier, rows []CorrelationRow) error {
-	for len(rows) > 0 {
-		n := min(len(rows), corrBatch)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO correlations (value_hash, event_id, attribute_id) VALUES `)
-		args := make([]any, 0, 3*n)
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
-			args = append(args, r.ValueHash, r.EventID, r.AttributeID)
-		}
-		b.WriteString(` ON CONFLICT DO NOTHING`)
-		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+// InsertCorrelations adds rows to the correlation index inside tx; rows already there are
+// kept.
+func InsertCorrelations(ctx context.Context, tx *Tx, rows []CorrelationRow) error {
+	w := newBatchWriter(tx, "correlations", "value_hash, event_id, attribute_id",
+		" ON CONFLICT DO NOTHING", nil)
+	for _, r := range rows {
+		if err := w.add(ctx, r.ValueHash, r.EventID, r.AttributeID); err != nil {
 			return fmt.Errorf("store: insert correlations: %w", err)
 		}
-		rows = rows[n:]
+	}
+	if err := w.close(ctx); err != nil {
+		return fmt.Errorf("store: insert correlations: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,136 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/cairn-project/cairn/internal/auth"
+	"github.com/cairn-project/cairn/internal/config"
+	"github.com/cairn-project/cairn/internal/identity"
+	"github.com/cairn-project/cairn/internal/settings"
+	"github.com/cairn-project/cairn/internal/store"
+)
+
+// Benchmarks of the event write and read paths over HTTP on SQLite. Run with:
+//
+//	go test ./internal/api -run '^$' -bench 'EventAdd|EventView' -benchtime 3x
+//
+// Each events/add iteration posts a new event whose attributes carry their own uuids, as
+// PyMISP sends them; the answer (the whole stored event) is read to the end.
+
+// newBenchEnv is newEnv with a request body limit large enough for big events.
+func newBenchEnv(b *testing.B) *testEnv {
+	b.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	cfg := &config.Config{Listen: "127.0.0.1:0", BaseURL: "http://cairn.test",
+		MaxBodyBytes: 1 << 30, LogLevel: "error",
+		Admin: config.AdminBootstrap{Email: "admin@admin.test", Key: adminKey}}
+	st := settings.New(db)
+	if _, err := identity.Bootstrap(ctx, db, st, cfg.Admin); err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	hs := httptest.NewServer(New(Deps{Config: cfg, DB: db, Auth: auth.New(db), Settings: st, Log: log}))
+	b.Cleanup(hs.Close)
+	return &testEnv{t: b, srv: hs, db: db, url: hs.URL}
+}
+
+// benchEvent returns the JSON of an event with n distinct attributes of common types.
+func benchEvent(n int) []byte {
+	attrs := make([]map[string]any, n)
+	for i := range attrs {
+		a := map[string]any{"uuid": uuid.NewString(), "to_ids": i%2 == 0}
+		switch i % 5 {
+		case 0:
+			a["type"], a["value"] = "ip-dst", fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
+		case 1:
+			a["type"], a["value"] = "domain", fmt.Sprintf("host-%d.bench.example", i)
+		case 2:
+			a["type"], a["value"] = "md5", fmt.Sprintf("%032x", i)
+		case 3:
+			a["type"], a["value"] = "url", fmt.Sprintf("https://bench.example/path/%d", i)
+		default:
+			a["type"], a["value"] = "filename|sha256", fmt.Sprintf("file%d.exe|%064x", i, i)
+		}
+		attrs[i] = a
+	}
+	body, _ := json.Marshal(map[string]any{"Event": map[string]any{
+		"info": fmt.Sprintf("benchmark event of %d attributes", n), "distribution": 1,
+		"uuid": uuid.NewString(), "Attribute": attrs, "Tag": []any{map[string]any{"name": "tlp:green"}},
+	}})
+	return body
+}
+
+func (e *testEnv) post(b *testing.B, client *http.Client, path string, body []byte) []byte {
+	req, _ := http.NewRequest("POST", e.url+path, bytes.NewReader(body))
+	req.Header.Set("Authorization", adminKey)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	res, err := client.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		b.Fatalf("status %d: %.300s", res.StatusCode, out)
+	}
+	return out
+}
+
+func benchmarkEventAdd(b *testing.B, n int) {
+	e := newBenchEnv(b)
+	client := &http.Client{}
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i] = benchEvent(n)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.post(b, client, "/events/add", bodies[i])
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "attributes/s")
+}
+
+func BenchmarkEventAdd10k(b *testing.B)  { benchmarkEventAdd(b, 10_000) }
+func BenchmarkEventAdd100k(b *testing.B) { benchmarkEventAdd(b, 100_000) }
+
+func BenchmarkEventView10k(b *testing.B) {
+	e := newBenchEnv(b)
+	client := &http.Client{}
+	out := e.post(b, client, "/events/add", benchEvent(10_000))
+	var added struct{ Event struct{ ID string } }
+	if err := json.Unmarshal(out, &added); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req, _ := http.NewRequest("GET", e.url+"/events/view/"+added.Event.ID, nil)
+		req.Header.Set("Authorization", adminKey)
+		res, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || n < 10_000*100 {
+			b.Fatalf("status %d, %d bytes", res.StatusCode, n)
+		}
+	}
+	b.ReportMetric(float64(10_000*b.N)/b.Elapsed().Seconds(), "attributes/s")
+}

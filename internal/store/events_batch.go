@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// batchRows is how many rows one multi-row INSERT carries. With the widest batched table
+// (attributes, 17 columns) that is 4250 parameters, well under the limits of SQLite (32766)
+// and PostgreSQL (65535), and large enough that a statement's round trip is paid once per
+// few hundred rows.
+const batchRows = 250
+
+// batchWriter inserts the rows of one table many at a time inside a transaction: rows are
+// buffered and written by multi-row INSERT statements, the full-size statement prepared once.
+// When the statement has a RETURNING clause, onRows reads what each statement returns.
+type batchWriter struct {
+	tx     *Tx
+	head   string // INSERT INTO t (c1, c2) VALUES
+	tail   string // what follows the values: ON CONFLICT, RETURNING
+	width  int
+	onRows func(*sql.Rows) error
+
+	full *sql.Stmt
+	args []any
+	n    int
+}
+
+func newBatchWriter(tx *Tx, table, columns, tail string, onRows func(*sql.Rows) error) *batchWriter {
+	width := strings.Count(columns, ",") + 1
+	// note: on SQLite a failing row of a multi-row INSERT normally undoes the rows before it
+	// in the same statement, which costs a statement journal of every page the statement
+	// changes. The whole transaction is rolled back on any failure here, so OR FAIL, which
+	// keeps them, gives the same result without that journal.
+	verb := "INSERT INTO "
+	if tx.dialect == SQLite && !strings.Contains(tail, "ON CONFLICT") {
+		verb = "INSERT OR FAIL INTO "
+	}
+	return &batchWriter{tx: tx, head: verb + table + " (" + columns + ") VALUES ",
+		tail: tail, width: width, onRows: onRows, args: make([]any, 0, width*batchRows)}
+}
+
+// add buffers one row, whose values come in the order of the columns, and writes the buffer
+// when it is full.
+func (w *batchWriter) add(ctx context.Context, values ...any) error {
+	if len(values) != w.width {
+		return fmt.Errorf("store: batch insert: %d values for %d columns", len(values), w.width)
+	}
+	w.args = append(w.args, values...)
+	w.n++
+	if w.n == batchRows {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// flush writes the buffered rows.
+func (w *batchWriter) flush(ctx context.Context) error {
+	if w.n == 0 {
+		return nil
+	}
+	var err error
+	if w.n == batchRows {
+		if w.full == nil {
+			w.full, err = w.tx.tx.PrepareContext(ctx, w.statement(batchRows))
+			if err != nil {
+				return fmt.Errorf("store: prepare batch insert: %w", err)
+			}
+		}
+		err = w.run(ctx, w.full, "")
+	} else {
+		err = w.run(ctx, nil, w.statement(w.n))
+	}
+	w.args, w.n = w.args[:0], 0
+	return err
+}
+
+func (w *batchWriter) run(ctx context.Context, stmt *sql.Stmt, query string) error {
+	if w.onRows == nil {
+		var err error
+		if stmt != nil {
+			_, err = stmt.ExecContext(ctx, w.args...)
+		} else {
+			_, err = w.tx.ExecContext(ctx, query, w.args...)
+		}
+		if err != nil {
+			return fmt.Errorf("store: batch insert: %w", uniqueErr(err))
+		}
+		return nil
+	}
+
+	var rows *sql.Rows
+	var err error
+	if stmt != nil {
+		rows, err = stmt.QueryContext(ctx, w.args...)
+	} else {
+		rows, err = w.tx.QueryContext(ctx, query, w.args...)
+	}
+	if err != nil {
+		return fmt.Errorf("store: batch insert: %w", uniqueErr(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := w.onRows(rows); err != nil {
+			return fmt.Errorf("store: batch insert: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: batch insert: %w", uniqueErr(err))
+	}
+	return nil
+}
+
+// close writes what is left and releases the prepared statement.
+func (w *batchWriter) close(ctx context.Context) error {
+	err := w.flush(ctx)
+	if w.full != nil {
+		if cerr := w.full.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("store: batch insert: %w", cerr)
+		}
+		w.full = nil
+	}
+	return err
+}
+
+// statement builds the INSERT of n rows.
+//
+// note: on SQLite the placeholders are anonymous "?": modernc.org/sqlite looks each
+// parameter's name up in a list that SQLite scans linearly, which makes binding a statement
+// with thousands of numbered "$n" parameters quadratic, and costs more than the insert.
+func (w *batchWriter) statement(n int) string {
+	var b strings.Builder
+	b.Grow(len(w.head) + len(w.tail) + n*w.width*6)
+	b.WriteString(w.head)
+	p := 1
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := 0; j < w.width; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			if w.tx.dialect == SQLite {
+				b.WriteByte('?')
+			} else {
+				fmt.Fprintf(&b, "$%d", p)
+			}
+			p++
+		}
+		b.WriteByte(')')
+	}
+	if w.tail != "" {
+		b.WriteByte(' ')
+		b.WriteString(w.tail)
+	}
+	return b.String()
+}
+
+// growCache prepares a SQLite connection for a write of many rows. With SQLite's default
+// page cache of 2 MB, the pages of the indexes a large insert touches do not fit, and SQLite
+// writes them out to the WAL again and again before the commit; and the statement journal
+// that lets a multi-row INSERT fail alone goes to a temporary file, a write per page;
+// deferring the foreign key checks to the commit (for this transaction only) spares it.
+//
+// note: the settings stay with the pooled connection; the cache size is a ceiling, not an
+// allocation.
+func (tx *Tx) growCache(ctx context.Context, rows int) error {
+	if tx.dialect != SQLite || rows < 1000 {
+		return nil
+	}
+	pragmas := []string{`PRAGMA cache_size = -262144`, `PRAGMA temp_store = MEMORY`,
+		`PRAGMA defer_foreign_keys = ON`}
+	for _, pragma := range pragmas {
+		if _, err := tx.ExecContext(ctx, pragma); err != nil {
+			return fmt.Errorf("store: %s: %w", pragma, err)
+		}
+	}
+	return nil
+}
