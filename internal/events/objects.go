@@ -2,11 +2,13 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/cairn-project/cairn/internal/acl"
+	"github.com/cairn-project/cairn/internal/library"
 	"github.com/cairn-project/cairn/internal/misp"
 	"github.com/cairn-project/cairn/internal/model"
 	"github.com/cairn-project/cairn/internal/store"
@@ -21,17 +23,47 @@ const (
 	msgInvalidReference = "Invalid object reference."
 )
 
-// validateAgainstTemplate is where an object is checked against its template: the elements
+// validateAgainstTemplate checks an object against its template, as MISP does: the elements
 // it requires, requires one of, and allows more than once (reference §1.3). templateRef is
-// the template named in the path of objects/add (id or uuid), or "" to use the object's
-// template_uuid and template_version.
-//
-// TODO: call the object templates of internal/library once that package offers a lookup by
-// id, uuid and version; until then every object is accepted as sent, and the refusal MISP
-// gives ("Could not save the object as it requires at least one of the following attributes
-// to be set: ...", observed in 145-objects-add-bad-template) never happens.
+// the template named in the path of objects/add (id, uuid or name), or "" to use the
+// object's template_uuid and template_version. An object whose template the instance does
+// not know is accepted unchecked, as MISP accepts it.
 func (s *Service) validateAgainstTemplate(ctx context.Context, templateRef string,
 	o *model.Object, attrs []*model.Attribute) error {
+	var t *library.Template
+	var err error
+	switch {
+	case templateRef != "":
+		t, err = library.LookupTemplate(ctx, s.db, templateRef)
+	case o.TemplateUUID != "":
+		t, err = library.LookupTemplateVersion(ctx, s.db, o.TemplateUUID, int64(o.TemplateVersion))
+		if errors.Is(err, store.ErrNotFound) {
+			t, err = library.LookupTemplate(ctx, s.db, o.TemplateUUID)
+		}
+	default:
+		return nil
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	in := make([]library.ObjectAttr, 0, len(attrs))
+	for _, a := range attrs {
+		rel := ""
+		if a.ObjectRelation != nil {
+			rel = *a.ObjectRelation
+		}
+		in = append(in, library.ObjectAttr{Relation: rel, Type: a.Type})
+	}
+	var oe *library.ObjectError
+	// note: only the rules MISP enforces refuse an object; the stricter checks of
+	// ValidateObject (relation missing, type differing from the template) would refuse
+	// objects that MISP and its peers accept.
+	if err := library.ValidateObject(t, in); errors.As(err, &oe) && oe.Kind <= library.NotMultiple {
+		return invalid(oe.Message)
+	}
 	return nil
 }
 
