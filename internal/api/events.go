@@ -181,16 +181,54 @@ func (s *Server) viewEvent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	n := named(r)
+	deleted := namedTrue(n, "deleted")
+	if r.Method == http.MethodPost {
+		// MISP answers a POST like the GET and ignores its body (observed:
+		// 042-events-view-post-params), except for "deleted", which PyMISP's get_event
+		// sends there and relies on.
+		body, err := s.decodeObject(w, r, "")
+		if err != nil {
+			return err
+		}
+		deleted = deleted || bodyTrue(body["deleted"])
+	}
 	opt := events.ViewOptions{
-		Deleted:            namedTrue(n, "deleted"),
+		Deleted:            deleted,
 		ExcludeLocalTags:   namedTrue(n, "excludeLocalTags"),
 		IncludeAttachments: namedTrue(n, "includeAttachments") || namedTrue(n, "withAttachments"),
+		NoEventCorrelations: n.Has("includeEventCorrelations") &&
+			!namedTrue(n, "includeEventCorrelations"),
+		GranularCorrelations: namedTrue(n, "includeGranularCorrelations"),
 	}
 	e, err := s.ops().ViewEvent(r.Context(), actor(r), ref, opt)
 	if err != nil {
 		return eventsError(err, r, "", "")
 	}
 	return s.streamEvent(w, r, e, false, nil)
+}
+
+// bodyTrue reports whether a JSON member is true, 1, "1", or a list holding one of those.
+func bodyTrue(raw json.RawMessage) bool {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	switch x := v.(type) {
+	case bool:
+		return x
+	case float64:
+		return x == 1
+	case string:
+		return x == "1" || strings.EqualFold(x, "true")
+	case []any:
+		for _, item := range x {
+			b, _ := json.Marshal(item)
+			if bodyTrue(b) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // namedTrue reports whether a named parameter has a true value among its values

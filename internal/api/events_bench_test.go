@@ -54,26 +54,31 @@ func newBenchEnv(b *testing.B) *testEnv {
 func benchEvent(n int) []byte {
 	attrs := make([]map[string]any, n)
 	for i := range attrs {
-		a := map[string]any{"uuid": uuid.NewString(), "to_ids": i%2 == 0}
-		switch i % 5 {
-		case 0:
-			a["type"], a["value"] = "ip-dst", fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
-		case 1:
-			a["type"], a["value"] = "domain", fmt.Sprintf("host-%d.bench.example", i)
-		case 2:
-			a["type"], a["value"] = "md5", fmt.Sprintf("%032x", i)
-		case 3:
-			a["type"], a["value"] = "url", fmt.Sprintf("https://bench.example/path/%d", i)
-		default:
-			a["type"], a["value"] = "filename|sha256", fmt.Sprintf("file%d.exe|%064x", i, i)
-		}
-		attrs[i] = a
+		attrs[i] = benchAttribute(i)
 	}
 	body, _ := json.Marshal(map[string]any{"Event": map[string]any{
 		"info": fmt.Sprintf("benchmark event of %d attributes", n), "distribution": 1,
 		"uuid": uuid.NewString(), "Attribute": attrs, "Tag": []any{map[string]any{"name": "tlp:green"}},
 	}})
 	return body
+}
+
+// benchAttribute returns attribute i of the benchmark events: its value depends on i only.
+func benchAttribute(i int) map[string]any {
+	a := map[string]any{"uuid": uuid.NewString(), "to_ids": i%2 == 0}
+	switch i % 5 {
+	case 0:
+		a["type"], a["value"] = "ip-dst", fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
+	case 1:
+		a["type"], a["value"] = "domain", fmt.Sprintf("host-%d.bench.example", i)
+	case 2:
+		a["type"], a["value"] = "md5", fmt.Sprintf("%032x", i)
+	case 3:
+		a["type"], a["value"] = "url", fmt.Sprintf("https://bench.example/path/%d", i)
+	default:
+		a["type"], a["value"] = "filename|sha256", fmt.Sprintf("file%d.exe|%064x", i, i)
+	}
+	return a
 }
 
 func (e *testEnv) post(b *testing.B, client *http.Client, path string, body []byte) []byte {

@@ -379,3 +379,25 @@ func TestGzipRequestBody(t *testing.T) {
 		t.Errorf("bad gzip: status %d, want 400", res.StatusCode)
 	}
 }
+
+func TestAuthKeys(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *testEnv) {
+		res := e.must(200, "POST", "/auth_keys/add/me", adminKey, map[string]any{"comment": "ci"}).Obj(t)
+		k := res["AuthKey"].(map[string]any)
+		raw := k["authkey_raw"].(string)
+		if len(raw) != 40 || k["authkey_start"] != raw[:4] || k["authkey_end"] != raw[36:] {
+			t.Fatalf("new key: %v", k)
+		}
+		e.must(200, "GET", "/users/view/me", raw, nil)
+		list := e.must(200, "GET", "/auth_keys/index", adminKey, nil).JSON(t).([]any)
+		if len(list) != 2 {
+			t.Errorf("%d keys, want the bootstrap key and the new one", len(list))
+		}
+		if strings.Contains(string(e.must(200, "GET", "/auth_keys/index", adminKey, nil).Raw), raw) {
+			t.Error("the index shows a raw key")
+		}
+		e.must(200, "POST", "/auth_keys/delete/"+k["id"].(string), adminKey, nil)
+		e.must(403, "GET", "/users/view/me", raw, nil)
+		e.must(404, "POST", "/auth_keys/delete/"+k["id"].(string), adminKey, nil)
+	})
+}

@@ -2,13 +2,18 @@ package api
 
 import (
 	"bufio"
+	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/cairn-project/cairn/internal/acl"
+	"github.com/cairn-project/cairn/internal/correlate"
 	"github.com/cairn-project/cairn/internal/misp"
 	"github.com/cairn-project/cairn/internal/model"
 	"github.com/cairn-project/cairn/internal/search"
@@ -93,8 +98,29 @@ type searchAttribute struct {
 	Value              string      `json:"value"`
 	Data               string      `json:"data,omitempty"`
 	EventUUID          string      `json:"event_uuid,omitempty"`
-	Event              any         `json:"Event"`
-	Tag                []any       `json:"Tag,omitempty"`
+	// RelatedAttribute is set with includeCorrelations, empty when nothing correlates.
+	RelatedAttribute *[]relatedAttribute `json:"RelatedAttribute,omitempty"`
+	Event            any                 `json:"Event"`
+	Tag              []any               `json:"Tag,omitempty"`
+}
+
+// relatedAttribute is an attribute of another event that shares a value with a found one,
+// as includeCorrelations lists it.
+type relatedAttribute struct {
+	ID             misp.StrInt           `json:"id"`
+	EventID        misp.StrInt           `json:"event_id"`
+	ObjectID       misp.StrInt           `json:"object_id"`
+	ObjectRelation *string               `json:"object_relation"`
+	Category       string                `json:"category"`
+	Type           string                `json:"type"`
+	UUID           string                `json:"uuid"`
+	Timestamp      misp.StrInt           `json:"timestamp"`
+	Distribution   misp.StrInt           `json:"distribution"`
+	SharingGroupID misp.StrInt           `json:"sharing_group_id"`
+	ToIDs          misp.Bool             `json:"to_ids"`
+	Comment        string                `json:"comment"`
+	Value          string                `json:"value"`
+	Event          store.CorrelatedEvent `json:"Event"`
 }
 
 type eventStub struct {
@@ -161,7 +187,7 @@ func (s *Server) restSearchAttributes(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	if p.ReturnFormat != "json" {
-		return badRequest("The " + p.ReturnFormat + " export of attributes is not available yet.")
+		return s.restSearchExport(w, r, p)
 	}
 	v, err := s.viewer(r)
 	if err != nil {
@@ -187,11 +213,20 @@ func (s *Server) restSearchAttributes(w http.ResponseWriter, r *http.Request) er
 	withLocal := !p.ExcludeLocalTags && !bool(principal(r).Role.Sync)
 	eventTags := map[int64][]model.AttachedTag{}
 	orgs := map[int64]*model.OrgRef{}
+	var related *correlate.Reader
+	if p.IncludeCorrelations {
+		if related, err = s.correlationReader(r, v); err != nil {
+			return err
+		}
+	}
 
 	chunk := make([]searchAttribute, 0, searchChunk)
 	first := true
 	flush := func() error {
 		if err := s.decorate(r, chunk, p, withLocal, eventTags, orgs); err != nil {
+			return err
+		}
+		if err := relateChunk(ctx, related, chunk); err != nil {
 			return err
 		}
 		for i := range chunk {
@@ -308,6 +343,71 @@ func (s *Server) decorate(r *http.Request, chunk []searchAttribute, p *search.Pa
 			}
 			c.Orgc = orgc
 		}
+	}
+	return nil
+}
+
+// correlationReader returns the reader of correlations for v, or nil when the setting
+// MISP.completely_disable_correlation hides them (the lists are then empty).
+func (s *Server) correlationReader(r *http.Request, v *acl.Viewer) (*correlate.Reader, error) {
+	off, err := s.settings.Bool(r.Context(), "MISP.completely_disable_correlation")
+	if err != nil || off {
+		return nil, err
+	}
+	limit, err := s.settings.Int(r.Context(), "MISP.correlation_limit")
+	if err != nil {
+		return nil, err
+	}
+	ex, err := correlate.LoadExclusions(r.Context(), s.db)
+	if err != nil {
+		return nil, err
+	}
+	return &correlate.Reader{Q: s.db, Visible: v.AttributeCondition("e", "a", "o"),
+		Limit: int(limit), Exclusions: ex}, nil
+}
+
+// relateChunk sets the RelatedAttribute list of each attribute of a chunk, with the
+// attributes of other events that rel's reader may see and that share a value with it:
+// those of the newest events first. A nil rel leaves the lists empty.
+func relateChunk(ctx context.Context, rel *correlate.Reader, chunk []searchAttribute) error {
+	if len(chunk) == 0 {
+		return nil
+	}
+	index := make(map[int64]int, len(chunk))
+	attrs := make([]correlate.Attr, len(chunk))
+	for i := range chunk {
+		a := &chunk[i]
+		a.RelatedAttribute = &[]relatedAttribute{}
+		index[int64(a.ID)] = i
+		v1, v2 := misp.SplitValue(a.Type, a.Value)
+		attrs[i] = correlate.Attr{ID: int64(a.ID), EventID: int64(a.EventID), Type: a.Type,
+			Value1: v1, Value2: v2, Off: bool(a.Deleted) || bool(a.DisableCorrelation)}
+	}
+	if rel == nil {
+		return nil
+	}
+	matches, err := rel.AttributeMatches(ctx, attrs, math.MaxInt)
+	if err != nil {
+		return err
+	}
+	seen := map[[2]int64]bool{}
+	for _, m := range matches {
+		o := m.Other
+		k := [2]int64{m.AttributeID, int64(o.ID)}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		list := chunk[index[m.AttributeID]].RelatedAttribute
+		*list = append(*list, relatedAttribute{ID: o.ID, EventID: o.EventID, ObjectID: o.ObjectID,
+			ObjectRelation: o.ObjectRelation, Category: o.Category, Type: o.Type, UUID: o.UUID,
+			Timestamp: o.Timestamp, Distribution: o.Distribution, SharingGroupID: o.SharingGroupID,
+			ToIDs: o.ToIDs, Comment: o.Comment, Value: o.Value, Event: o.Event})
+	}
+	for i := range chunk {
+		slices.SortFunc(*chunk[i].RelatedAttribute, func(a, b relatedAttribute) int {
+			return cmp.Or(cmp.Compare(b.EventID, a.EventID), cmp.Compare(a.ID, b.ID))
+		})
 	}
 	return nil
 }

@@ -81,6 +81,28 @@ func applyRoleInput(body map[string]json.RawMessage, role *model.Role) error {
 			}
 		}
 	}
+	for col, dst := range map[string]**string{
+		"memory_limit":       &role.MemoryLimit,
+		"max_execution_time": &role.MaxExecutionTime,
+	} {
+		if raw, ok := body[col]; ok {
+			var v any
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return badRequest("Invalid value for field " + col + ".")
+			}
+			switch x := v.(type) {
+			case nil:
+				*dst = nil
+			case string:
+				*dst = &x
+			case float64:
+				s := strconv.FormatFloat(x, 'f', -1, 64)
+				*dst = &s
+			default:
+				return badRequest("Invalid value for field " + col + ".")
+			}
+		}
+	}
 	if raw, ok := body["rate_limit_count"]; ok {
 		if err := json.Unmarshal(raw, &role.RateLimitCount); err != nil {
 			return badRequest("Invalid value for field rate_limit_count.")

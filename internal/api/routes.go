@@ -30,6 +30,13 @@ func (s *Server) routes(rt *router) {
 	rt.handle("POST /admin/users/edit/{id}", s.editUser)
 	rt.handle("POST /admin/users/delete/{id}", s.deleteUser)
 
+	// API keys.
+	rt.handle("POST /auth_keys/add", s.addAuthKey)
+	rt.handle("POST /auth_keys/add/{user}", s.addAuthKey)
+	rt.handle("GET /auth_keys/index", s.indexAuthKeys)
+	rt.handle("GET /auth_keys/view/{id}", s.viewAuthKey)
+	rt.handle("POST /auth_keys/delete/{id}", s.deleteAuthKey)
+
 	// Organisations.
 	rt.handle("GET /organisations/index", s.indexOrgs)
 	rt.handle("GET /organisations/view/{id}", s.viewOrg)
@@ -55,6 +62,8 @@ func (s *Server) routes(rt *router) {
 	// restSearch.
 	rt.handle("GET|POST /attributes/restSearch", s.restSearchAttributes)
 	rt.handle("GET|POST /attributes/restSearch/{format}", s.restSearchAttributes)
+	rt.handle("GET|POST /events/restSearch", s.restSearchEvents)
+	rt.handle("GET|POST /events/restSearch/{format}", s.restSearchEvents)
 
 	// Tags, sharing groups, object templates.
 	rt.handle("GET /tags/index", s.indexTags)
@@ -149,4 +158,13 @@ func (s *Server) routes(rt *router) {
 	rt.handle("POST /object_references/add/{object}", s.addReference)
 	rt.handle("POST /object_references/delete/{id}", s.deleteReference)
 	rt.handle("POST /object_references/delete/{id}/{hard}", s.deleteReference)
+
+	// Correlations.
+	rt.handle("GET /correlation_exclusions", s.indexCorrelationExclusions)
+	rt.handle("GET /correlation_exclusions/index", s.indexCorrelationExclusions)
+	rt.handle("GET /correlation_exclusions/view/{id}", s.viewCorrelationExclusion)
+	rt.handle("POST /correlation_exclusions/add", s.addCorrelationExclusion)
+	rt.handle("POST /correlation_exclusions/delete/{id}", s.deleteCorrelationExclusion)
+	rt.handle("POST /correlation_exclusions/clean", s.cleanCorrelationExclusions)
+	rt.handle("GET /correlations/overCorrelations", s.overCorrelations)
 }

@@ -115,7 +115,12 @@ func (s *Service) AddEvent(ctx context.Context, a *Actor, in *EventInput) (*Resu
 	if err != nil {
 		return nil, fmt.Errorf("events: add: %w", err)
 	}
+	related := s.readCorrelations(ctx, s.db, v, int64(e.ID), ViewOptions{})
+	defer related.stop()
 	if err := s.assemble(ctx, s.db, a, &out, p.written(), ViewOptions{}); err != nil {
+		return nil, fmt.Errorf("events: add: %w", err)
+	}
+	if err := s.fillCorrelations(ctx, s.db, &out, ViewOptions{}, related, false); err != nil {
 		return nil, fmt.Errorf("events: add: %w", err)
 	}
 	return &Result{Event: &out, Errors: p.skipped}, nil

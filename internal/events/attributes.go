@@ -26,7 +26,8 @@ type AttributesResult struct {
 // AddAttributes adds attributes to an event (attributes/add): inputs, each of whose value may
 // be a list that gives one attribute per item. Inputs that fail are reported and the others
 // stored; when all fail the write is refused. A duplicate of an attribute of the event is a
-// failure with breakOnDuplicate, and otherwise resolves to the stored attribute.
+// failure with breakOnDuplicate, and is stored as a new attribute without it, as MISP's
+// breakOnDuplicate:0 does.
 func (s *Service) AddAttributes(ctx context.Context, a *Actor, ref store.EventRef,
 	inputs []AttributeInput, breakOnDuplicate bool) (*AttributesResult, error) {
 	v, err := s.viewer(ctx, a)
@@ -66,13 +67,11 @@ func (s *Service) AddAttributes(ctx context.Context, a *Actor, ref store.EventRe
 	if err != nil {
 		return nil, err
 	}
-	var reuse []int64
-	if !breakOnDuplicate {
-		reuse = p.reuseDuplicates(existing)
+	if breakOnDuplicate {
+		p.dropDuplicates(existing)
 	}
-	p.dropDuplicates(existing)
 	failed := mergeFailures(p.fatal, p.skipped, n)
-	if len(p.attrs) == 0 && len(reuse) == 0 {
+	if len(p.attrs) == 0 {
 		if n == 1 && len(failed) == 1 {
 			for _, fe := range failed {
 				return nil, invalid(fe)
@@ -98,13 +97,6 @@ func (s *Service) AddAttributes(ctx context.Context, a *Actor, ref store.EventRe
 	for _, at := range p.attrs {
 		out.Attributes = append(out.Attributes, *at)
 	}
-	for _, id := range reuse {
-		at, err := store.FindAttribute(ctx, s.db, store.AttributeRef{ID: id}, "true")
-		if err != nil {
-			return nil, err
-		}
-		out.Attributes = append(out.Attributes, at)
-	}
 	if len(failed) > 0 {
 		out.Errors = failed
 	}
@@ -123,25 +115,6 @@ func expandValues(in *AttributeInput) []string {
 		return in.Value.List
 	}
 	return []string{in.Value.One}
-}
-
-// reuseDuplicates removes from the plan the attributes already stored in the event and
-// returns the ids of the stored ones.
-func (p *plan) reuseDuplicates(existing map[store.AttributeKey]int64) []int64 {
-	var ids []int64
-	keep := 0
-	for i, a := range p.attrs {
-		if id, ok := existing[store.AttributeKeyOf(a)]; ok && !bool(a.Deleted) {
-			ids = append(ids, id)
-			continue
-		}
-		p.attrs[keep], p.objectOf[keep], p.pos[keep] = a, p.objectOf[i], p.pos[i]
-		p.attrTags[keep] = p.attrTags[i]
-		keep++
-	}
-	p.attrs, p.objectOf, p.pos = p.attrs[:keep], p.objectOf[:keep], p.pos[:keep]
-	p.attrTags = p.attrTags[:keep]
-	return ids
 }
 
 // dropUUIDs removes from the plan the attributes whose uuid is in taken.
@@ -256,6 +229,9 @@ func (s *Service) EditAttribute(ctx context.Context, a *Actor, ref store.Attribu
 		if err := store.UpdateAttribute(ctx, tx, &at); err != nil {
 			return err
 		}
+		if err := reindexAttributes(ctx, tx, &e, &at); err != nil {
+			return err
+		}
 		if data != nil {
 			if err := store.InsertAttachments(ctx, tx, map[int64][]byte{int64(at.ID): data}); err != nil {
 				return err
@@ -293,6 +269,10 @@ func (s *Service) DeleteAttribute(ctx context.Context, a *Actor, ref store.Attri
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		au := s.newAudit(a)
 		title := at.Type + "/" + at.Value
+		err := store.DeleteAttributeCorrelations(ctx, tx, int64(e.ID), []int64{int64(at.ID)})
+		if err != nil {
+			return err
+		}
 		if hard {
 			if err := store.DeleteAttribute(ctx, tx, int64(at.ID)); err != nil {
 				return err
@@ -333,6 +313,9 @@ func (s *Service) RestoreAttribute(ctx context.Context, a *Actor, ref store.Attr
 	at.Deleted, at.Timestamp = false, maxStrInt(old.Timestamp, s.unix())
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := store.UpdateAttribute(ctx, tx, &at); err != nil {
+			return err
+		}
+		if err := reindexAttributes(ctx, tx, &e, &at); err != nil {
 			return err
 		}
 		au := s.newAudit(a)

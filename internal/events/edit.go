@@ -102,6 +102,11 @@ func (s *Service) EditEvent(ctx context.Context, a *Actor, ref store.EventRef, i
 		if err := s.writeChanges(ctx, tx, a, &e, c, au); err != nil {
 			return err
 		}
+		if e.DisableCorrelation != old.DisableCorrelation {
+			if err := reindexEvent(ctx, tx, &e); err != nil {
+				return err
+			}
+		}
 		if err := s.detachTags(ctx, tx, a, int64(e.ID), 0, tagsIn, au); err != nil {
 			return err
 		}
@@ -273,15 +278,20 @@ func (s *Service) writeChanges(ctx context.Context, tx *store.Tx, a *Actor, e *m
 			if err != nil {
 				return err
 			}
+			if err := store.DeleteObjectCorrelations(ctx, tx, eventID, int64(u.new.ID)); err != nil {
+				return err
+			}
 		}
 		au.record(actionEdit, "Object", int64(u.new.ID), eventID, u.new.Name, objectChange(&u.old, &u.new))
 	}
 	files := map[int64][]byte{}
 	var tagInputs []TagInput
-	for _, u := range c.attrs {
+	updated := make([]*model.Attribute, len(c.attrs))
+	for i, u := range c.attrs {
 		if err := store.UpdateAttribute(ctx, tx, &u.new); err != nil {
 			return err
 		}
+		updated[i] = &c.attrs[i].new
 		if u.data != nil {
 			files[int64(u.new.ID)] = u.data
 		}
@@ -293,6 +303,9 @@ func (s *Service) writeChanges(ctx context.Context, tx *store.Tx, a *Actor, e *m
 		if err := store.InsertAttachments(ctx, tx, files); err != nil {
 			return err
 		}
+	}
+	if err := reindexAttributes(ctx, tx, e, updated...); err != nil {
+		return err
 	}
 	if err := s.tagUpdatedAttributes(ctx, tx, a, e, c.attrs, tagInputs); err != nil {
 		return err

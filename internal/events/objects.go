@@ -256,6 +256,10 @@ func (s *Service) EditObject(ctx context.Context, a *Actor, ref store.ObjectRef,
 			if err := store.UpdateAttribute(ctx, tx, &g); err != nil {
 				return err
 			}
+			err := store.DeleteAttributeCorrelations(ctx, tx, int64(e.ID), []int64{int64(g.ID)})
+			if err != nil {
+				return err
+			}
 			au.record(actionSoftDel, "Attribute", int64(g.ID), int64(e.ID), g.Type+"/"+g.Value,
 				attributeChange(&old, &g))
 		}
@@ -381,6 +385,9 @@ func (s *Service) DeleteObject(ctx context.Context, a *Actor, ref store.ObjectRe
 	now := s.unix()
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		au := s.newAudit(a)
+		if err := store.DeleteObjectCorrelations(ctx, tx, int64(e.ID), int64(o.ID)); err != nil {
+			return err
+		}
 		if hard {
 			if err := store.DeleteObject(ctx, tx, int64(o.ID)); err != nil {
 				return err

@@ -248,6 +248,13 @@ func (s *Service) writePlan(ctx context.Context, tx *store.Tx, a *Actor, e *mode
 	if err := store.InsertAttributes(ctx, tx, p.attrs); err != nil {
 		return err
 	}
+	err := indexAttributes(ctx, tx, e, p.attrs, func(i int) bool {
+		j := p.objectOf[i]
+		return j >= 0 && bool(p.objs[j].Deleted)
+	})
+	if err != nil {
+		return err
+	}
 	if err := s.writeReferences(ctx, tx, e, p, au); err != nil {
 		return err
 	}

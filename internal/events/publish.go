@@ -93,6 +93,9 @@ func (s *Service) DeleteEvent(ctx context.Context, a *Actor, ref store.EventRef)
 				return err
 			}
 		}
+		if err := store.DeleteEventCorrelations(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := store.DeleteEvent(ctx, tx, id); err != nil {
 			return err
 		}

@@ -19,6 +19,11 @@ type ViewOptions struct {
 	ExcludeLocalTags bool
 	// IncludeAttachments adds the base64 data of attachment attributes.
 	IncludeAttachments bool
+	// NoEventCorrelations leaves RelatedEvent empty (includeEventCorrelations:0).
+	NoEventCorrelations bool
+	// GranularCorrelations adds each attribute's RelatedAttribute and correlation flags
+	// (includeGranularCorrelations:1).
+	GranularCorrelations bool
 }
 
 // ViewEvent returns the event ref names with everything in it the actor may see, or 404
@@ -36,7 +41,12 @@ func (s *Service) ViewEvent(ctx context.Context, a *Actor, ref store.EventRef, o
 	if bool(a.Role.Sync) && !a.SiteAdmin() {
 		opt.ExcludeLocalTags = true
 	}
+	related := s.readCorrelations(ctx, s.db, v, int64(e.ID), opt)
+	defer related.stop()
 	if err := s.loadContent(ctx, s.db, a, v, &e, opt); err != nil {
+		return nil, fmt.Errorf("events: view: %w", err)
+	}
+	if err := s.fillCorrelations(ctx, s.db, &e, opt, related, true); err != nil {
 		return nil, fmt.Errorf("events: view: %w", err)
 	}
 	return &e, nil

@@ -119,6 +119,61 @@ type Attribute struct {
 	SharingGroup       *SharingGroupSummary `json:"SharingGroup,omitempty"`
 	ShadowAttribute    []any                `json:"ShadowAttribute"`
 	Tag                []AttachedTag        `json:"Tag,omitempty"`
+	// CorrelationExclusion and OverCorrelation flag, with includeGranularCorrelations, a
+	// value that a correlation exclusion keeps out or that correlates too widely.
+	CorrelationExclusion bool `json:"correlation_exclusion,omitempty"`
+	OverCorrelation      bool `json:"over_correlation,omitempty"`
+	// RelatedAttribute lists, with includeGranularCorrelations, the attributes of other
+	// events that share a value with this one.
+	RelatedAttribute []RelatedAttribute `json:"RelatedAttribute,omitempty"`
+}
+
+// RelatedAttribute is an attribute of another event that shares value with an attribute,
+// as events/view sends it with includeGranularCorrelations.
+type RelatedAttribute struct {
+	ID      misp.StrInt `json:"id"`
+	Value   string      `json:"value"`
+	OrgID   misp.StrInt `json:"org_id"`
+	Info    string      `json:"info"`
+	EventID misp.StrInt `json:"event_id"`
+}
+
+// RelatedEvent is an event that shares a correlating value with the event viewed.
+// RelationshipInbound is sent by events/view only, always empty.
+type RelatedEvent struct {
+	Event               RelatedEventInfo `json:"Event"`
+	RelationshipInbound *[]any           `json:"RelationshipInbound,omitempty"`
+}
+
+// RelatedEventInfo is the short form of an event in RelatedEvent.
+type RelatedEventInfo struct {
+	ID            misp.StrInt `json:"id"`
+	Date          string      `json:"date"`
+	ThreatLevelID misp.StrInt `json:"threat_level_id"`
+	Info          string      `json:"info"`
+	Published     misp.Bool   `json:"published"`
+	UUID          string      `json:"uuid"`
+	Analysis      misp.StrInt `json:"analysis"`
+	Timestamp     misp.StrInt `json:"timestamp"`
+	Distribution  misp.StrInt `json:"distribution"`
+	OrgID         misp.StrInt `json:"org_id"`
+	OrgcID        misp.StrInt `json:"orgc_id"`
+	Org           OrgBrief    `json:"Org"`
+	Orgc          OrgBrief    `json:"Orgc"`
+}
+
+// Related returns e in its RelatedEvent form.
+func (e *Event) Related(inbound bool) RelatedEvent {
+	r := RelatedEvent{Event: RelatedEventInfo{ID: e.ID, Date: e.Date,
+		ThreatLevelID: e.ThreatLevelID, Info: e.Info, Published: e.Published, UUID: e.UUID,
+		Analysis: e.Analysis, Timestamp: e.Timestamp, Distribution: e.Distribution,
+		OrgID: e.OrgID, OrgcID: e.OrgcID,
+		Org:  OrgBrief{ID: e.Org.ID, Name: e.Org.Name, UUID: e.Org.UUID},
+		Orgc: OrgBrief{ID: e.Orgc.ID, Name: e.Orgc.Name, UUID: e.Orgc.UUID}}}
+	if inbound {
+		r.RelationshipInbound = &[]any{}
+	}
+	return r
 }
 
 // FillEmpty sets the child lists MISP always sends.

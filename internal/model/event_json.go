@@ -84,6 +84,32 @@ func (a *Attribute) appendJSON(b []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if a.CorrelationExclusion {
+		b = append(b, `,"correlation_exclusion":true`...)
+	}
+	if a.OverCorrelation {
+		b = append(b, `,"over_correlation":true`...)
+	}
+	if len(a.RelatedAttribute) > 0 {
+		b = append(b, `,"RelatedAttribute":[`...)
+		for i, r := range a.RelatedAttribute {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"id":`...)
+			b = appendStrInt(b, r.ID)
+			b = append(b, `,"value":`...)
+			b = appendString(b, r.Value)
+			b = append(b, `,"org_id":`...)
+			b = appendStrInt(b, r.OrgID)
+			b = append(b, `,"info":`...)
+			b = appendString(b, r.Info)
+			b = append(b, `,"event_id":`...)
+			b = appendStrInt(b, r.EventID)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}'), nil
 }
 

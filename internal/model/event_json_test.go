@@ -44,6 +44,11 @@ func TestAttributeMarshalJSONMatchesReflection(t *testing.T) {
 			a.SharingGroup = &SharingGroupSummary{ID: 1, Name: pick()}
 			a.Galaxy = []any{map[string]any{"x": pick()}}
 		}
+		if rng.IntN(4) == 0 {
+			a.CorrelationExclusion, a.OverCorrelation = rng.IntN(2) == 0, rng.IntN(2) == 0
+			a.RelatedAttribute = []RelatedAttribute{{ID: 5, Value: pick(), OrgID: 1, Info: pick(),
+				EventID: 9}, {ID: 6, Value: pick()}}
+		}
 		for _, html := range []bool{false, true} {
 			var want, got bytes.Buffer
 			we, ge := json.NewEncoder(&want), json.NewEncoder(&got)

@@ -51,6 +51,12 @@ type Params struct {
 	IncludeGranularCorrelations, NoShadowAttributes, NoEventReports         bool
 	ExcludeGalaxy, IncludeDecayScore                                        bool
 	RequestedAttributes                                                     []string
+
+	// Set holds the names of the filters the request gave, whatever their value: MISP
+	// defaults some filters only when they are not given at all.
+	Set map[string]bool
+	// RPZ holds the options of the rpz format given by the request (policy, ns, ttl...).
+	RPZ map[string]string
 }
 
 // Error is a filter MISP would refuse; its text is shown to the client.
@@ -74,8 +80,9 @@ func Parse(body map[string]json.RawMessage, named map[string][]string, now time.
 	for k, v := range body {
 		merged[k] = v
 	}
-	p := &Params{ReturnFormat: "json"}
+	p := &Params{ReturnFormat: "json", Set: make(map[string]bool, len(merged))}
 	for k, raw := range merged {
+		p.Set[k] = true
 		if err := p.set(k, raw, now); err != nil {
 			return nil, &Error{Msg: fmt.Sprintf("Invalid value for the filter %s: %v.", k, err)}
 		}
@@ -200,6 +207,14 @@ func (p *Params) set(key string, raw json.RawMessage, now time.Time) error {
 		s, err := parseString(raw)
 		p.SearchAll = s
 		return err
+	case "policy", "walled_garden", "ns", "ns_alt", "email", "serial", "refresh", "retry",
+		"expiry", "minimum_ttl", "ttl":
+		s, err := parseString(raw)
+		if p.RPZ == nil {
+			p.RPZ = map[string]string{}
+		}
+		p.RPZ[key] = s
+		return err
 	case "requested_attributes":
 		t, err := parseTerms(raw)
 		p.RequestedAttributes = t.OR
@@ -303,7 +318,26 @@ func parseBool(raw json.RawMessage) (bool, error) {
 	return bool(b), nil
 }
 
+// setOptBool reads a 0/1 filter. A list holding both values, as PyMISP sends
+// "published": [0, 1], filters nothing.
 func setOptBool(dst **bool, raw json.RawMessage) error {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) == nil && len(list) > 1 {
+		seen := map[bool]bool{}
+		for _, item := range list {
+			b, err := parseBool(item)
+			if err != nil {
+				return err
+			}
+			seen[b] = true
+		}
+		*dst = nil
+		if len(seen) == 1 {
+			b := seen[true]
+			*dst = &b
+		}
+		return nil
+	}
 	s, err := parseString(raw)
 	if err != nil || s == "" {
 		return err

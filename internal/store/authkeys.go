@@ -85,3 +85,44 @@ func (db *DB) CountAuthFailures(ctx context.Context, ip string, now int64) (int,
 	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM bruteforces WHERE ip = $1`, ip).Scan(&n)
 	return n, err
 }
+
+// AuthKeysOfUsers lists the keys of the given users (all users when userIDs is nil), by id.
+func (db *DB) AuthKeysOfUsers(ctx context.Context, userIDs []int64) ([]AuthKey, error) {
+	query := `SELECT id, uuid, user_id, authkey, authkey_start, authkey_end, created, expiration,
+			read_only, comment
+		FROM auth_keys`
+	if userIDs != nil {
+		if len(userIDs) == 0 {
+			return nil, nil
+		}
+		query += ` WHERE user_id IN (` + ints(userIDs) + `)`
+	}
+	rows, err := db.QueryContext(ctx, query+` ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: auth keys: %w", err)
+	}
+	defer rows.Close()
+	var out []AuthKey
+	for rows.Next() {
+		var k AuthKey
+		var comment *string
+		if err := rows.Scan(&k.ID, &k.UUID, &k.UserID, &k.Hash, &k.Start, &k.End, &k.Created,
+			&k.Expiration, &k.ReadOnly, &comment); err != nil {
+			return nil, fmt.Errorf("store: auth keys: %w", err)
+		}
+		if comment != nil {
+			k.Comment = *comment
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// DeleteAuthKey removes one key.
+func DeleteAuthKey(ctx context.Context, q Querier, id int64) error {
+	res, err := q.ExecContext(ctx, `DELETE FROM auth_keys WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("store: delete auth key: %w", err)
+	}
+	return mustAffect(res)
+}

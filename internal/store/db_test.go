@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -70,7 +71,8 @@ func TestOpenSQLiteForms(t *testing.T) {
 
 func TestSQLiteDSN(t *testing.T) {
 	const defaults = "_busy_timeout=10000&_foreign_keys=on&_journal_mode=WAL&" +
-		"_synchronous=NORMAL&_txlock=immediate"
+		"_pragma=cache_size%28-32768%29&_pragma=temp_store%28memory%29&" +
+		"_pragma=wal_autocheckpoint%2820000%29&_synchronous=NORMAL&_txlock=immediate"
 	tests := []struct {
 		url, want  string
 		wantMemory bool
@@ -495,4 +497,22 @@ func TestEventChildrenCascade(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestSQLitePragmasApplied(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for pragma, want := range map[string]int64{"cache_size": -32768, "temp_store": 2,
+		"wal_autocheckpoint": 20000} {
+		var got int64
+		if err := db.QueryRowContext(context.Background(), "PRAGMA "+pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %d, want %d", pragma, got, want)
+		}
+	}
 }

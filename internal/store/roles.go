@@ -23,6 +23,11 @@ func scanRole(row interface{ Scan(...any) error }) (model.Role, error) {
 	dest = append(dest, &r.DefaultRole, &r.MemoryLimit, &r.MaxExecutionTime,
 		&r.RestrictedToSiteAdmin, &r.EnforceRateLimit, &r.RateLimitCount)
 	err := row.Scan(dest...)
+	for _, p := range []**string{&r.MemoryLimit, &r.MaxExecutionTime} {
+		if *p != nil && **p == "" {
+			*p = nil // MISP sends an unset limit as null
+		}
+	}
 	r.SetPermission()
 	return r, err
 }

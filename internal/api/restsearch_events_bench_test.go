@@ -1,0 +1,139 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// BenchmarkRestSearchExport exports every attribute of a SQLite database through
+// restSearch, over HTTP, and reports the attributes written per second and the peak heap
+// during an answer. The size is CAIRN_BENCH_ATTRIBUTES (default 100000), loaded as events
+// of 10000 attributes with distinct values. Run with:
+//
+//	CAIRN_BENCH_ATTRIBUTES=1000000 go test ./internal/api -run '^$' \
+//		-bench RestSearchExport -benchtime 3x -timeout 1h
+func BenchmarkRestSearchExport(b *testing.B) {
+	n := 100_000
+	if s := os.Getenv("CAIRN_BENCH_ATTRIBUTES"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatalf("CAIRN_BENCH_ATTRIBUTES: %v", err)
+		}
+	}
+	e := newBenchEnv(b)
+	client := &http.Client{}
+	const per = 10_000
+	start := time.Now()
+	for added := 0; added < n; added += per {
+		e.post(b, client, "/events/add", distinctBenchEvent(added, min(per, n-added)))
+	}
+	b.Logf("loaded %d attributes in %s", n, time.Since(start).Round(time.Second))
+
+	for _, c := range []struct{ name, path, body string }{
+		{"attributes-json", "/attributes/restSearch", `{"returnFormat":"json"}`},
+		{"attributes-csv", "/attributes/restSearch", `{"returnFormat":"csv"}`},
+		{"events-json", "/events/restSearch", `{"returnFormat":"json"}`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			runtime.GC()
+			base := heapBytes()
+			var peak uint64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				stop := sampleHeap(&peak)
+				size := exportAll(b, e, client, c.path, c.body)
+				stop()
+				if size < int64(n)*50 {
+					b.Fatalf("%s: %d bytes for %d attributes", c.name, size, n)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "attributes/s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(float64(base)/(1<<20), "idle-heap-MB")
+		})
+	}
+}
+
+// distinctBenchEvent is benchEvent with values that no other event of the benchmark has:
+// the attribute numbers start at first. Events that all share their values would measure
+// the correlation of every event with every other instead of the export.
+func distinctBenchEvent(first, n int) []byte {
+	var ev map[string]map[string]any
+	if err := json.Unmarshal(benchEvent(n), &ev); err != nil {
+		panic(err)
+	}
+	for i, item := range ev["Event"]["Attribute"].([]any) {
+		a := item.(map[string]any)
+		k := first + i
+		switch i % 5 {
+		case 0:
+			a["value"] = fmt.Sprintf("10.%d.%d.%d", k>>16&255, k>>8&255, k&255)
+		case 1:
+			a["value"] = fmt.Sprintf("host-%d.bench.example", k)
+		case 2:
+			a["value"] = fmt.Sprintf("%032x", k)
+		case 3:
+			a["value"] = fmt.Sprintf("https://bench.example/path/%d", k)
+		default:
+			a["value"] = fmt.Sprintf("file%d.exe|%064x", k, k)
+		}
+	}
+	body, _ := json.Marshal(ev)
+	return body
+}
+
+// exportAll runs one restSearch and reads the answer to the end, returning its size.
+func exportAll(b *testing.B, e *testEnv, client *http.Client, path, body string) int64 {
+	req, _ := http.NewRequest("POST", e.url+path, bytes.NewReader([]byte(body)))
+	req.Header.Set("Authorization", adminKey)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	res, err := client.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	size, err := io.Copy(io.Discard, res.Body)
+	if err != nil || res.StatusCode != 200 {
+		b.Fatalf("status %d, %v", res.StatusCode, err)
+	}
+	return size
+}
+
+// heapBytes returns the bytes of heap objects, live or not yet swept.
+func heapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// sampleHeap records the largest heap seen into peak every 5 ms until stop is called.
+func sampleHeap(peak *uint64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			*peak = max(*peak, heapBytes())
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
