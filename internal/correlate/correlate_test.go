@@ -4,6 +4,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cairn-project/cairn/internal/model"
+	"github.com/cairn-project/cairn/internal/store"
 )
 
 func TestValues(t *testing.T) {
@@ -47,5 +50,52 @@ func TestHashStable(t *testing.T) {
 	}
 	if Hash("a") == Hash("A") {
 		t.Error("hash folds case")
+	}
+}
+
+func TestExclusionTerms(t *testing.T) {
+	exact, like := NewExclusions([]string{"a", "%b%", "c%", "%d", "x_y!%"}).terms()
+	if diff := cmp.Diff([]string{"a"}, exact); diff != "" {
+		t.Errorf("exact (-want +got):\n%s", diff)
+	}
+	want := []string{"%b%", "c%", "x!_y!!%", "%d"}
+	if diff := cmp.Diff(want, like); diff != "" {
+		t.Errorf("like (-want +got):\n%s", diff)
+	}
+}
+
+func TestShared(t *testing.T) {
+	r := &Reader{Exclusions: NewExclusions([]string{"excluded.example"})}
+	own := OwnOf([]Attr{
+		{ID: 1, EventID: 1, Type: "domain|ip", Value1: "a.example", Value2: "192.0.2.1"},
+		{ID: 2, EventID: 1, Type: "domain", Value1: "excluded.example"},
+	})
+	other := func(typ, v1, v2 string) *store.CorrelatedAttribute {
+		return &store.CorrelatedAttribute{Value1: v1, Value2: v2, Attribute: model.Attribute{Type: typ}}
+	}
+	pair := func(attr int64, v string) store.CorrelationPair {
+		return store.CorrelationPair{Own: store.CorrelationRow{ValueHash: Hash(v), EventID: 1,
+			AttributeID: attr}}
+	}
+	tests := []struct {
+		name  string
+		pair  store.CorrelationPair
+		other *store.CorrelatedAttribute
+		want  string
+	}{
+		{"value2 with value1", pair(1, "192.0.2.1"), other("ip-dst", "192.0.2.1", ""), "192.0.2.1"},
+		{"value1 with value2", pair(1, "a.example"), other("domain|ip", "b.example|x", "a.example"),
+			"a.example"},
+		{"port is not a value", pair(1, "192.0.2.1"), other("ip-dst|port", "192.0.2.9", "192.0.2.1"), ""},
+		{"hash of one part, value of the other", pair(1, "a.example"),
+			other("ip-dst", "192.0.2.1", ""), ""},
+		{"attribute the reader may not see", pair(3, "a.example"), other("domain", "a.example", ""), ""},
+		{"excluded value", pair(2, "excluded.example"), other("domain", "excluded.example", ""), ""},
+	}
+	for _, tt := range tests {
+		got, _ := r.shared(own, tt.pair, tt.other)
+		if got != tt.want {
+			t.Errorf("%s: shared = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

@@ -38,20 +38,27 @@ func Index(ctx context.Context, tx *store.Tx, attrs []Attr, ex *Exclusions) erro
 	return nil
 }
 
-// Reindex replaces the index rows of attrs, after a change to their value, type, flags or
-// deletion. They must belong to one event.
-func Reindex(ctx context.Context, tx *store.Tx, attrs []Attr, ex *Exclusions) error {
-	if len(attrs) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(attrs))
+// Remove takes the rows of attrs out of the index: every row their values could have
+// given, whatever their flags and the exclusions.
+func Remove(ctx context.Context, q store.Querier, attrs []Attr) error {
+	all := make([]Attr, len(attrs))
 	for i, a := range attrs {
-		ids[i] = a.ID
+		all[i] = a
+		all[i].Off = false
 	}
-	if err := store.DeleteAttributeCorrelations(ctx, tx, attrs[0].EventID, ids); err != nil {
+	if err := store.DeleteCorrelations(ctx, q, Rows(all, nil)); err != nil {
+		return fmt.Errorf("correlate: remove: %w", err)
+	}
+	return nil
+}
+
+// Reindex replaces the index rows of attributes after a change of their value, type,
+// flags or deletion: old are the attributes as they were, changed as they are now.
+func Reindex(ctx context.Context, tx *store.Tx, old, changed []Attr, ex *Exclusions) error {
+	if err := Remove(ctx, tx, old); err != nil {
 		return err
 	}
-	return Index(ctx, tx, attrs, ex)
+	return Index(ctx, tx, changed, ex)
 }
 
 // ReindexEvent rebuilds the index rows of a whole event, after a change of its

@@ -229,7 +229,8 @@ func (s *Service) EditAttribute(ctx context.Context, a *Actor, ref store.Attribu
 		if err := store.UpdateAttribute(ctx, tx, &at); err != nil {
 			return err
 		}
-		if err := reindexAttributes(ctx, tx, &e, &at); err != nil {
+		err := reindexAttributes(ctx, tx, &e, []*model.Attribute{&old}, []*model.Attribute{&at})
+		if err != nil {
 			return err
 		}
 		if data != nil {
@@ -269,8 +270,7 @@ func (s *Service) DeleteAttribute(ctx context.Context, a *Actor, ref store.Attri
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		au := s.newAudit(a)
 		title := at.Type + "/" + at.Value
-		err := store.DeleteAttributeCorrelations(ctx, tx, int64(e.ID), []int64{int64(at.ID)})
-		if err != nil {
+		if err := unindexAttributes(ctx, tx, &e, &at); err != nil {
 			return err
 		}
 		if hard {
@@ -315,7 +315,8 @@ func (s *Service) RestoreAttribute(ctx context.Context, a *Actor, ref store.Attr
 		if err := store.UpdateAttribute(ctx, tx, &at); err != nil {
 			return err
 		}
-		if err := reindexAttributes(ctx, tx, &e, &at); err != nil {
+		err := reindexAttributes(ctx, tx, &e, []*model.Attribute{&old}, []*model.Attribute{&at})
+		if err != nil {
 			return err
 		}
 		au := s.newAudit(a)

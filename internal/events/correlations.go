@@ -40,21 +40,32 @@ func indexAttributes(ctx context.Context, tx *store.Tx, e *model.Event, attrs []
 	return correlate.Index(ctx, tx, list, ex)
 }
 
-// reindexAttributes replaces the index rows of stored attributes of event e after a change.
+// reindexAttributes replaces the index rows of stored attributes of event e after a
+// change: old[i] is changed[i] as it was.
 func reindexAttributes(ctx context.Context, tx *store.Tx, e *model.Event,
-	attrs ...*model.Attribute) error {
-	if len(attrs) == 0 {
+	old, changed []*model.Attribute) error {
+	if len(changed) == 0 {
 		return nil
 	}
 	ex, err := correlate.LoadExclusions(ctx, tx)
 	if err != nil {
 		return err
 	}
+	return correlate.Reindex(ctx, tx, attrsOf(e, old), attrsOf(e, changed), ex)
+}
+
+// unindexAttributes takes the rows of stored attributes of event e out of the index.
+func unindexAttributes(ctx context.Context, tx *store.Tx, e *model.Event,
+	attrs ...*model.Attribute) error {
+	return correlate.Remove(ctx, tx, attrsOf(e, attrs))
+}
+
+func attrsOf(e *model.Event, attrs []*model.Attribute) []correlate.Attr {
 	list := make([]correlate.Attr, len(attrs))
 	for i, a := range attrs {
 		list[i] = correlate.AttrOf(a, bool(e.DisableCorrelation))
 	}
-	return correlate.Reindex(ctx, tx, list, ex)
+	return list
 }
 
 // reindexEvent rebuilds the index rows of event e after its disable_correlation changed.

@@ -286,12 +286,12 @@ func (s *Service) writeChanges(ctx context.Context, tx *store.Tx, a *Actor, e *m
 	}
 	files := map[int64][]byte{}
 	var tagInputs []TagInput
-	updated := make([]*model.Attribute, len(c.attrs))
+	old, updated := make([]*model.Attribute, len(c.attrs)), make([]*model.Attribute, len(c.attrs))
 	for i, u := range c.attrs {
 		if err := store.UpdateAttribute(ctx, tx, &u.new); err != nil {
 			return err
 		}
-		updated[i] = &c.attrs[i].new
+		old[i], updated[i] = &c.attrs[i].old, &c.attrs[i].new
 		if u.data != nil {
 			files[int64(u.new.ID)] = u.data
 		}
@@ -304,7 +304,7 @@ func (s *Service) writeChanges(ctx context.Context, tx *store.Tx, a *Actor, e *m
 			return err
 		}
 	}
-	if err := reindexAttributes(ctx, tx, e, updated...); err != nil {
+	if err := reindexAttributes(ctx, tx, e, old, updated); err != nil {
 		return err
 	}
 	if err := s.tagUpdatedAttributes(ctx, tx, a, e, c.attrs, tagInputs); err != nil {

@@ -256,8 +256,7 @@ func (s *Service) EditObject(ctx context.Context, a *Actor, ref store.ObjectRef,
 			if err := store.UpdateAttribute(ctx, tx, &g); err != nil {
 				return err
 			}
-			err := store.DeleteAttributeCorrelations(ctx, tx, int64(e.ID), []int64{int64(g.ID)})
-			if err != nil {
+			if err := unindexAttributes(ctx, tx, &e, &old); err != nil {
 				return err
 			}
 			au.record(actionSoftDel, "Attribute", int64(g.ID), int64(e.ID), g.Type+"/"+g.Value,

@@ -70,21 +70,6 @@ func insertCorrelations(ctx context.Context, tx *Tx, rows []CorrelationRow, tail
 	return nil
 }
 
-// DeleteAttributeCorrelations removes the index rows of some attributes of one event.
-func DeleteAttributeCorrelations(ctx context.Context, q Querier, eventID int64,
-	attrIDs []int64) error {
-	for len(attrIDs) > 0 {
-		n := min(len(attrIDs), corrBatch)
-		_, err := q.ExecContext(ctx, `DELETE FROM correlations WHERE event_id = $1
-			AND attribute_id IN (`+ints(attrIDs[:n])+`)`, eventID)
-		if err != nil {
-			return fmt.Errorf("store: delete correlations: %w", err)
-		}
-		attrIDs = attrIDs[n:]
-	}
-	return nil
-}
-
 // DeleteObjectCorrelations removes the index rows of the attributes of an object.
 func DeleteObjectCorrelations(ctx context.Context, q Querier, eventID, objectID int64) error {
 	_, err := q.ExecContext(ctx, `DELETE FROM correlations WHERE event_id = $1
@@ -104,25 +89,43 @@ func DeleteEventCorrelations(ctx context.Context, q Querier, eventID int64) erro
 	return nil
 }
 
-// DeleteCorrelations removes the given rows of the index.
+// DeleteCorrelations removes the given rows of the index, found by their key; rows that
+// are not there are no error.
 func DeleteCorrelations(ctx context.Context, q Querier, rows []CorrelationRow) error {
-	for _, r := range rows {
+	for len(rows) > 0 {
+		n := min(len(rows), corrBatch)
 		_, err := q.ExecContext(ctx, `DELETE FROM correlations
-			WHERE value_hash = $1 AND event_id = $2 AND attribute_id = $3`,
-			r.ValueHash, r.EventID, r.AttributeID)
+			WHERE (value_hash, event_id, attribute_id) IN (`+rowValues(rows[:n])+`)`)
 		if err != nil {
 			return fmt.Errorf("store: delete correlations: %w", err)
 		}
+		rows = rows[n:]
 	}
 	return nil
 }
 
-// underLimit is the condition that the hash in column col has at most limit rows in the
-// index ($n holds limit): the row at offset limit does not exist. It reads at most
-// limit+1 rows of the index, however common the value.
-func underLimit(col, param string) string {
-	return `(SELECT x.attribute_id FROM correlations x WHERE x.value_hash = ` + col +
-		` LIMIT 1 OFFSET ` + param + `) IS NULL`
+// rowValues writes rows as a SQL VALUES list, typed for PostgreSQL. The values are
+// integers written into the text.
+func rowValues(rows []CorrelationRow) string {
+	var b strings.Builder
+	b.WriteString("VALUES ")
+	for i, r := range rows {
+		if i == 0 {
+			fmt.Fprintf(&b, "(CAST(%d AS BIGINT), CAST(%d AS BIGINT), CAST(%d AS BIGINT))",
+				r.ValueHash, r.EventID, r.AttributeID)
+			continue
+		}
+		fmt.Fprintf(&b, ", (%d, %d, %d)", r.ValueHash, r.EventID, r.AttributeID)
+	}
+	return b.String()
+}
+
+// sharedBy is the number of rows of the index that have the hash in column col, counted up
+// to the value of the parameter max: it reads at most that many rows, however common the
+// value.
+func sharedBy(col, max string) string {
+	return `(SELECT COUNT(*) FROM (SELECT 1 FROM correlations x WHERE x.value_hash = ` + col +
+		` LIMIT ` + max + `) n)`
 }
 
 // EventCorrelationCandidates calls fn with the pairs of index rows that join an attribute
@@ -131,14 +134,16 @@ func underLimit(col, param string) string {
 // compared: the caller checks them on the attributes.
 func EventCorrelationCandidates(ctx context.Context, q Querier, eventID int64, limit int,
 	fn func(CorrelationPair) error) error {
-	// note: no DISTINCT on the event's hashes: an event rarely repeats a value, and
-	// sorting them costs more than the repeated probes it would spare.
+	// note: the count comes first and spares the join for the values that no other row
+	// shares, most of them in most events. No DISTINCT on the event's hashes: an event
+	// rarely repeats a value, and sorting them costs more than the probes it would spare.
 	rows, err := q.QueryContext(ctx, `
 		SELECT h.value_hash, h.attribute_id, c.event_id, c.attribute_id
 		FROM correlations h
 		JOIN correlations c ON c.value_hash = h.value_hash
-		WHERE h.event_id = $1 AND c.event_id <> $1 AND `+underLimit("h.value_hash", "$2"),
-		eventID, limit)
+		WHERE h.event_id = $1 AND `+sharedBy("h.value_hash", "$2")+` BETWEEN 2 AND $3
+			AND c.event_id <> $1`,
+		eventID, limit+1, limit)
 	if err != nil {
 		return fmt.Errorf("store: correlation candidates: %w", err)
 	}
@@ -166,7 +171,8 @@ func EventOverCorrelating(ctx context.Context, q Querier, eventID int64, limit i
 	map[int64]bool, error) {
 	rows, err := q.QueryContext(ctx, `
 		SELECT h.value_hash FROM correlations h
-		WHERE h.event_id = $1 AND NOT `+underLimit("h.value_hash", "$2"), eventID, limit)
+		WHERE h.event_id = $1 AND `+sharedBy("h.value_hash", "$2")+` > $3`,
+		eventID, limit+1, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: over-correlating values: %w", err)
 	}
@@ -201,23 +207,14 @@ func CorrelationCandidates(ctx context.Context, q Querier, own []CorrelationRow,
 
 func correlationCandidates(ctx context.Context, q Querier, own []CorrelationRow, limit int,
 	fn func(CorrelationPair) error) error {
-	var b strings.Builder
-	for i, r := range own {
-		if i == 0 {
-			fmt.Fprintf(&b, "(CAST(%d AS BIGINT), CAST(%d AS BIGINT), CAST(%d AS BIGINT))",
-				r.ValueHash, r.EventID, r.AttributeID)
-			continue
-		}
-		fmt.Fprintf(&b, ", (%d, %d, %d)", r.ValueHash, r.EventID, r.AttributeID)
-	}
 	rows, err := q.QueryContext(ctx, `
-		WITH own (value_hash, event_id, attribute_id) AS (VALUES `+b.String()+`)
+		WITH own (value_hash, event_id, attribute_id) AS (`+rowValues(own)+`)
 		SELECT own.value_hash, own.event_id, own.attribute_id, c.event_id, c.attribute_id
 		FROM own
 		JOIN correlations k ON k.value_hash = own.value_hash AND k.event_id = own.event_id
 			AND k.attribute_id = own.attribute_id
 		JOIN correlations c ON c.value_hash = own.value_hash AND c.event_id <> own.event_id
-		WHERE `+underLimit("own.value_hash", "$1"), limit)
+		WHERE `+sharedBy("own.value_hash", "$1")+` BETWEEN 2 AND $2`, limit+1, limit)
 	if err != nil {
 		return fmt.Errorf("store: correlation candidates: %w", err)
 	}
@@ -273,9 +270,9 @@ const correlatedSelect = `
 	FROM attributes a
 	JOIN events e ON e.id = a.event_id`
 
-// CorrelatedAttributes returns, by id, those of the attributes ids that are not deleted and
-// pass the access condition visible (on aliases e, a and o, as acl.AttributeCondition
-// writes it; "true" for none).
+// CorrelatedAttributes returns, by id, those of the attributes ids that correlate (not
+// deleted, correlation not disabled on them or their event) and pass the access condition
+// visible (on aliases e, a and o, as acl.AttributeCondition writes it; "true" for none).
 func CorrelatedAttributes(ctx context.Context, q Querier, ids []int64, visible string) (
 	map[int64]*CorrelatedAttribute, error) {
 	out := make(map[int64]*CorrelatedAttribute, len(ids))
@@ -289,7 +286,8 @@ func CorrelatedAttributes(ctx context.Context, q Querier, ids []int64, visible s
 	for len(ids) > 0 {
 		n := min(len(ids), corrBatch)
 		rows, err := q.QueryContext(ctx, correlatedSelect+join+`
-			WHERE a.id IN (`+ints(ids[:n])+`) AND a.deleted = false`+visible)
+			WHERE a.id IN (`+ints(ids[:n])+`) AND a.deleted = false
+				AND a.disable_correlation = false AND e.disable_correlation = false`+visible)
 		if err != nil {
 			return nil, fmt.Errorf("store: correlated attributes: %w", err)
 		}

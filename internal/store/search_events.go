@@ -249,7 +249,10 @@ func SearchEvents(ctx context.Context, q Querier, s EventSearch,
 			return err
 		}
 		for i := range heads {
-			if err := fn(&heads[i]); err != nil {
+			// fn fills the event with its children: let each go once written.
+			e := heads[i]
+			heads[i] = model.Event{}
+			if err := fn(&e); err != nil {
 				return err
 			}
 		}
