@@ -222,6 +222,7 @@ func (s *Server) restSearchAttributes(w http.ResponseWriter, r *http.Request) er
 
 	chunk := make([]searchAttribute, 0, searchChunk)
 	first := true
+	var buf []byte
 	flush := func() error {
 		if err := s.decorate(r, chunk, p, withLocal, eventTags, orgs); err != nil {
 			return err
@@ -234,9 +235,10 @@ func (s *Server) restSearchAttributes(w http.ResponseWriter, r *http.Request) er
 				bw.WriteByte(',')
 			}
 			first = false
-			if err := enc.Encode(&chunk[i]); err != nil {
+			if buf, err = chunk[i].appendJSON(buf[:0]); err != nil {
 				return err
 			}
+			bw.Write(buf)
 		}
 		chunk = chunk[:0]
 		if len(eventTags) > 10_000 {

@@ -366,37 +366,32 @@ func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 	if order == "" {
 		order = " ORDER BY a.id"
 	}
-	query := `SELECT ` + attributeColumns + `,
-		e.org_id, e.distribution, e.publish_timestamp, e.info, e.orgc_id, e.uuid, e.date,
-		e.threat_level_id, e.published, e.analysis, e.timestamp, e.sharing_group_id,
-		COALESCE(e.extends_uuid, '')` + searchFrom + where + order
+	// Only the attribute's columns come with each row; the event block is read once per
+	// event (rows come in attribute id order, so an event's attributes mostly come together).
+	query := `SELECT ` + attributeColumns + searchFrom + where + order
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("store: search attributes: %w", err)
 	}
 	defer rows.Close()
+	stubs := map[int64]*EventStub{}
 	var a model.Attribute
-	var ev EventStub
 	for rows.Next() {
 		a = model.Attribute{}
-		var v1, v2 string
-		var published misp.Bool
-		err := rows.Scan(&a.ID, &a.EventID, &a.ObjectID, &a.ObjectRelation, &a.Category, &a.Type,
-			&v1, &v2, &a.ToIDs, &a.UUID, &a.Timestamp, &a.Distribution, &a.SharingGroupID,
-			&a.Comment, &a.Deleted, &a.DisableCorrelation, nullMicros{&a.FirstSeen},
-			nullMicros{&a.LastSeen},
-			&ev.OrgID, &ev.Distribution, &ev.PublishTimestamp, &ev.Info, &ev.OrgcID, &ev.UUID,
-			&ev.Date, &ev.ThreatLevelID, &published, &ev.Analysis, &ev.Timestamp,
-			&ev.SharingGroupID, &ev.ExtendsUUID)
-		if err != nil {
+		if err := scanAttribute(rows, &a); err != nil {
 			return fmt.Errorf("store: search attributes: %w", err)
 		}
-		a.Value = misp.JoinValue(v1, v2)
-		if a.ObjectID == 0 {
-			a.ObjectRelation = nil
+		ev, ok := stubs[int64(a.EventID)]
+		if !ok {
+			if len(stubs) >= 4096 {
+				clear(stubs)
+			}
+			if ev, err = eventStub(ctx, q, int64(a.EventID)); err != nil {
+				return err
+			}
+			stubs[int64(a.EventID)] = ev
 		}
-		ev.ID, ev.Published, ev.Date = int64(a.EventID), bool(published), dateOnly(ev.Date)
-		if err := fn(&a, &ev); err != nil {
+		if err := fn(&a, ev); err != nil {
 			return err
 		}
 	}
@@ -404,6 +399,24 @@ func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 		return fmt.Errorf("store: search attributes: %w", err)
 	}
 	return nil
+}
+
+// eventStub reads the event block of an attribute of a restSearch.
+func eventStub(ctx context.Context, q Querier, id int64) (*EventStub, error) {
+	ev := &EventStub{ID: id}
+	var published misp.Bool
+	err := q.QueryRowContext(ctx, `
+		SELECT org_id, distribution, publish_timestamp, info, orgc_id, uuid, date,
+			threat_level_id, published, analysis, timestamp, sharing_group_id,
+			COALESCE(extends_uuid, '')
+		FROM events WHERE id = $1`, id).Scan(&ev.OrgID, &ev.Distribution,
+		&ev.PublishTimestamp, &ev.Info, &ev.OrgcID, &ev.UUID, &ev.Date, &ev.ThreatLevelID,
+		&published, &ev.Analysis, &ev.Timestamp, &ev.SharingGroupID, &ev.ExtendsUUID)
+	if err != nil {
+		return nil, fmt.Errorf("store: search attributes: event %d: %w", id, err)
+	}
+	ev.Published, ev.Date = bool(published), dateOnly(ev.Date)
+	return ev, nil
 }
 
 // AttributeTagsOf returns the tags of the given attributes, by attribute id, in link order;

@@ -1,0 +1,38 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/cairn-project/cairn/internal/misp"
+)
+
+// TestSearchAttributeJSON holds the hand-written encoder to encoding/json's output.
+func TestSearchAttributeJSON(t *testing.T) {
+	rel := "ip-src"
+	cases := []searchAttribute{
+		{ID: 1, EventID: 2, Category: "Network activity", Type: "ip-dst", ToIDs: true,
+			UUID: "u", Timestamp: 3, Distribution: 5, Value: "1.2.3.4",
+			Event: eventStub{OrgID: 1, ID: 2, Info: "a <b> & \"c\"\u2028", UUID: "e"}},
+		{ID: 9, ObjectID: 4, ObjectRelation: &rel, Comment: "x\ny\t\x01", FirstSeen: misp.Micros(1561456735000000),
+			Value: "\xff bad utf8", Data: "ZGF0YQ==", EventUUID: "e",
+			Event: map[string]any{"id": "2"}, Tag: []any{searchTag{ID: 1, Name: "tlp:red"}},
+			RelatedAttribute: &[]relatedAttribute{}},
+	}
+	for _, sa := range cases {
+		got, err := sa.appendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(&sa); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
+			t.Errorf("hand-written JSON differs:\n got %s\nwant %s", got, want.Bytes())
+		}
+	}
+}
