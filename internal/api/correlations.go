@@ -14,6 +14,9 @@ import (
 
 // The correlation administration of MISP's CorrelationExclusionsController and
 // CorrelationsController, for site admins only, as MISP's ACL has it.
+//
+// TODO: MISP logs the changes of exclusions in its audit log; Cairn's audit log records
+// event changes only so far, and these are not recorded.
 
 type exclusionEntry struct {
 	CorrelationExclusion store.CorrelationExclusion `json:"CorrelationExclusion"`

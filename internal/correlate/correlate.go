@@ -82,6 +82,10 @@ func (ex *Exclusions) Excluded(v string) bool {
 }
 
 // Values returns the value parts of a that correlate, at most two, without duplicates.
+//
+// TODO: MISP.enable_advanced_correlations (IPs inside CIDR ranges, ssdeep similarity) is
+// not implemented: only equal values correlate, which is MISP's default. DESIGN.md §4
+// plans a prefix index (net/netip with bart) and ssdeep chunk-size buckets for them.
 func Values(a Attr, ex *Exclusions) []string {
 	if a.Off || misp.CorrelatesNever(a.Type) {
 		return nil

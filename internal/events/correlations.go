@@ -125,8 +125,9 @@ func (s *Service) relate(ctx context.Context, q store.Querier, v *acl.Viewer, e 
 	return s.fillCorrelations(ctx, q, e, opt, cr, inbound)
 }
 
-// readCorrelations starts reading the correlations of event eventID for the reader v.
-// The caller calls stop when done with it, whatever happens.
+// readCorrelations starts reading the correlations of event eventID for the reader v,
+// from q, which the read uses meanwhile (a *store.DB, not a transaction). The caller calls
+// stop when done with it, whatever happens.
 func (s *Service) readCorrelations(ctx context.Context, q store.Querier, v *acl.Viewer,
 	eventID int64, opt ViewOptions) *correlationRead {
 	cr := &correlationRead{done: make(chan struct{}), cancel: func() {}}
