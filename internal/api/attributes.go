@@ -105,7 +105,8 @@ func (s *Server) addAttributes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return eventsError(err, r, "Could not add Attribute", "/attributes/add")
 	}
-	if !many && len(res.Attributes) == 1 {
+	// A list of one attribute is answered like a single attribute, as MISP does.
+	if (!many || len(inputs) == 1) && len(res.Attributes) == 1 {
 		return ok(w, map[string]any{"Attribute": res.Attributes[0].Record(true),
 			"AttributeTag": []any{}})
 	}

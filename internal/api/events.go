@@ -195,6 +195,7 @@ func (s *Server) viewEvent(w http.ResponseWriter, r *http.Request) error {
 	opt := events.ViewOptions{
 		Deleted:            deleted,
 		ExcludeLocalTags:   namedTrue(n, "excludeLocalTags"),
+		IncludeAllTags:     namedTrue(n, "includeAllTags"),
 		IncludeAttachments: namedTrue(n, "includeAttachments") || namedTrue(n, "withAttachments"),
 		NoEventCorrelations: n.Has("includeEventCorrelations") &&
 			!namedTrue(n, "includeEventCorrelations"),

@@ -377,7 +377,8 @@ func (s *Service) ViewObject(ctx context.Context, a *Actor, ref store.ObjectRef)
 // of the object's event.
 func (s *Service) DeleteObject(ctx context.Context, a *Actor, ref store.ObjectRef, hard bool) (
 	int64, error) {
-	_, o, e, err := s.findWritableObject(ctx, a, ref, hard)
+	// A soft-deleted object may be deleted again, softly or for good, as MISP allows.
+	_, o, e, err := s.findWritableObject(ctx, a, ref, true)
 	if err != nil {
 		return 0, err
 	}

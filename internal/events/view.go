@@ -24,6 +24,26 @@ type ViewOptions struct {
 	// GranularCorrelations adds each attribute's RelatedAttribute and correlation flags
 	// (includeGranularCorrelations:1).
 	GranularCorrelations bool
+	// IncludeAllTags keeps the tags that are not exportable, which MISP leaves out of the
+	// event JSON it sends otherwise.
+	IncludeAllTags bool
+}
+
+// exportableTags drops the tags that are not exportable unless all are asked for.
+func exportableTags(tags []model.AttachedTag, all bool) []model.AttachedTag {
+	if all {
+		return tags
+	}
+	keep := tags[:0]
+	for _, t := range tags {
+		if t.Exportable {
+			keep = append(keep, t)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	return keep
 }
 
 // ViewEvent returns the event ref names with everything in it the actor may see, or 404
@@ -114,6 +134,7 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, a *Actor, e *mo
 	if e.Tag, err = store.EventTags(ctx, q, id, !opt.ExcludeLocalTags); err != nil {
 		return err
 	}
+	e.Tag = exportableTags(e.Tag, opt.IncludeAllTags)
 	objects := c.objects
 	objIndex := make(map[int64]int, len(objects))
 	for i := range objects {
@@ -128,7 +149,11 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, a *Actor, e *mo
 
 	attrTags := map[int64][]model.AttachedTag{}
 	err = store.EventAttributeTags(ctx, q, id, !opt.ExcludeLocalTags,
-		func(attrID int64, t model.AttachedTag) { attrTags[attrID] = append(attrTags[attrID], t) })
+		func(attrID int64, t model.AttachedTag) {
+			if bool(t.Exportable) || opt.IncludeAllTags {
+				attrTags[attrID] = append(attrTags[attrID], t)
+			}
+		})
 	if err != nil {
 		return err
 	}
