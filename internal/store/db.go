@@ -139,7 +139,9 @@ func open(url string) (*DB, error) {
 	}
 	// WAL lets readers run beside the one writer; the writers queue on the write lock. Every
 	// connection of an in-memory database is a database of its own, so it gets one.
-	conns := max(4, runtime.GOMAXPROCS(0))
+	// note: a request may use two connections at once (events/view reads correlations in a
+	// goroutine beside its content), so the pool is kept well above the cores.
+	conns := max(32, 4*runtime.GOMAXPROCS(0))
 	if memory {
 		conns = 1
 	}

@@ -356,44 +356,85 @@ func (s *AttributeSearch) page() string {
 	return fmt.Sprintf(" ORDER BY a.id LIMIT %d OFFSET %d", s.P.Limit, (page-1)*s.P.Limit)
 }
 
+// searchChunk is how many rows SearchAttributes reads per query.
+const searchChunk = 1000
+
 // SearchAttributes calls fn with each attribute the search selects, in id order, with its
-// event stub, streaming rows as the database returns them. The values passed to fn are
-// reused for the next row.
+// event stub. Rows are read a chunk at a time (keyset pagination on the attribute id), and
+// each chunk's result set is closed before fn runs: fn may query the database, and a
+// request never holds two connections at once, which under many concurrent searches would
+// starve the pool. The values passed to fn are reused for the next row.
 func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 	fn func(*model.Attribute, *EventStub) error) error {
 	where, args := s.where()
-	order := s.page()
-	if order == "" {
-		order = " ORDER BY a.id"
+	remaining, offset := int64(-1), int64(0)
+	if s.P.Limit > 0 {
+		remaining = int64(s.P.Limit)
+		offset = int64(max(s.P.Page, 1)-1) * int64(s.P.Limit)
 	}
-	// Only the attribute's columns come with each row; the event block is read once per
-	// event (rows come in attribute id order, so an event's attributes mostly come together).
-	query := `SELECT ` + attributeColumns + searchFrom + where + order
+	stubs := map[int64]*EventStub{}
+	chunk := make([]model.Attribute, 0, searchChunk)
+	after := int64(0)
+	for remaining != 0 {
+		n := int64(searchChunk)
+		if remaining > 0 && remaining < n {
+			n = remaining
+		}
+		cond := fmt.Sprintf("a.id > $%d", len(args)+1)
+		if where == "" {
+			cond = "\n\tWHERE " + cond
+		} else {
+			cond = where + " AND " + cond
+		}
+		query := `SELECT ` + attributeColumns + searchFrom + cond +
+			fmt.Sprintf(" ORDER BY a.id LIMIT %d OFFSET %d", n, offset)
+		chunk = chunk[:0]
+		if err := readAttributes(ctx, q, query, append(args, after), &chunk); err != nil {
+			return err
+		}
+		offset = 0 // the offset of a page applies once, before the first row
+		for i := range chunk {
+			a := &chunk[i]
+			ev, ok := stubs[int64(a.EventID)]
+			if !ok {
+				if len(stubs) >= 4096 {
+					clear(stubs)
+				}
+				var err error
+				if ev, err = eventStub(ctx, q, int64(a.EventID)); err != nil {
+					return err
+				}
+				stubs[int64(a.EventID)] = ev
+			}
+			if err := fn(a, ev); err != nil {
+				return err
+			}
+		}
+		if int64(len(chunk)) < n {
+			return nil
+		}
+		after = int64(chunk[len(chunk)-1].ID)
+		if remaining > 0 {
+			remaining -= int64(len(chunk))
+		}
+	}
+	return nil
+}
+
+// readAttributes appends the attributes a query returns to out, and closes its rows.
+func readAttributes(ctx context.Context, q Querier, query string, args []any,
+	out *[]model.Attribute) error {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("store: search attributes: %w", err)
 	}
 	defer rows.Close()
-	stubs := map[int64]*EventStub{}
-	var a model.Attribute
 	for rows.Next() {
-		a = model.Attribute{}
+		var a model.Attribute
 		if err := scanAttribute(rows, &a); err != nil {
 			return fmt.Errorf("store: search attributes: %w", err)
 		}
-		ev, ok := stubs[int64(a.EventID)]
-		if !ok {
-			if len(stubs) >= 4096 {
-				clear(stubs)
-			}
-			if ev, err = eventStub(ctx, q, int64(a.EventID)); err != nil {
-				return err
-			}
-			stubs[int64(a.EventID)] = ev
-		}
-		if err := fn(&a, ev); err != nil {
-			return err
-		}
+		*out = append(*out, a)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: search attributes: %w", err)
