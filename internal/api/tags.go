@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cairn-project/cairn/internal/acl"
 	"github.com/cairn-project/cairn/internal/auth"
 	"github.com/cairn-project/cairn/internal/misp"
 	"github.com/cairn-project/cairn/internal/model"
@@ -471,72 +472,40 @@ func jsonStrings(raw json.RawMessage) []string {
 	return out
 }
 
-// tagReader is who reads: the principal with what MISP's access rules need.
+// tagReader is who reads: the principal with the access rules of package acl.
 type tagReader struct {
-	p                  *auth.Principal
-	sgIDs              map[int64]bool
-	unpublishedPrivate bool
+	p *auth.Principal
+	v *acl.Viewer
 }
 
 func (s *Server) tagReader(r *http.Request) (*tagReader, error) {
-	p := principal(r)
-	rd := &tagReader{p: p, sgIDs: map[int64]bool{}}
-	if p.SiteAdmin() {
-		return rd, nil
-	}
-	ids, err := store.AuthorizedSharingGroupIDs(r.Context(), s.db, p.OrgID())
+	v, err := s.viewer(r)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		rd.sgIDs[id] = true
-	}
-	rd.unpublishedPrivate, err = s.settings.Bool(r.Context(), "MISP.unpublishedprivate")
-	return rd, err
+	return &tagReader{p: principal(r), v: v}, nil
 }
 
-// eventVisible reports whether the reader may see an event (misp-core §3.2): site admins
-// and the owner organisation always; others when it is shared with the community levels or
-// with a sharing group of theirs, and published if MISP.unpublishedprivate is on.
-//
-// TODO: this is the tags endpoints' own copy of the rule; switch it to the shared predicate
-// of internal/acl (Viewer.SeesEvent) once that package is wired into the API, and add
-// the pending-delegation case (§3.2 rule 4) there.
+func eventFacts(e store.TaggedEvent) acl.EventFacts {
+	return acl.EventFacts{OrgID: e.OrgID, Distribution: int64(e.Distribution),
+		SharingGroupID: e.SharingGroupID, Published: e.Published}
+}
+
+// eventVisible reports whether the reader may see an event, by the shared rules.
 func (rd *tagReader) eventVisible(e store.TaggedEvent) bool {
-	switch {
-	case rd.p.SiteAdmin(), e.OrgID == rd.p.OrgID():
-		return true
-	case rd.unpublishedPrivate && !e.Published:
-		return false
-	case e.Distribution >= 1 && e.Distribution <= 3:
-		return true
-	case e.Distribution == 4:
-		return rd.sgIDs[e.SharingGroupID]
-	}
-	return false
+	return rd.v.SeesEvent(eventFacts(e))
 }
 
-// attributeVisible reports whether the reader may see an attribute (misp-core §3.3): its
-// event is visible, and the attribute and its object, if any, are either in the reader's
-// own event or shared with the reader.
+// attributeVisible reports whether the reader may see an attribute, its event and its
+// object, if any, by the shared rules.
 func (rd *tagReader) attributeVisible(a store.TaggedAttribute) bool {
-	if !rd.eventVisible(a.Event) {
-		return false
+	var obj *acl.ChildFacts
+	if a.ObjectID != 0 {
+		obj = &acl.ChildFacts{Distribution: int64(a.ObjectDistribution),
+			SharingGroupID: a.ObjectSharingGroupID}
 	}
-	if rd.p.SiteAdmin() || a.Event.OrgID == rd.p.OrgID() {
-		return true
-	}
-	if !rd.childVisible(a.Distribution, a.SharingGroupID) {
-		return false
-	}
-	return a.ObjectID == 0 || rd.childVisible(a.ObjectDistribution, a.ObjectSharingGroupID)
-}
-
-func (rd *tagReader) childVisible(distribution int, sgID int64) bool {
-	if distribution == 4 {
-		return rd.sgIDs[sgID]
-	}
-	return distribution >= 1 && distribution <= 5
+	return rd.v.SeesAttribute(eventFacts(a.Event),
+		acl.ChildFacts{Distribution: int64(a.Distribution), SharingGroupID: a.SharingGroupID}, obj)
 }
 
 // tagTarget is the event or attribute that tags/attachTagToObject and
