@@ -39,6 +39,10 @@ type Params struct {
 	Timestamp, PublishTimestamp, EventTimestamp   *Range
 	AttributeTimestamp, FirstSeen, LastSeen, Date *Range
 
+	// MatchNothing is set by a time filter MISP cannot read ("5x"): MISP then matches
+	// nothing rather than refusing the search.
+	MatchNothing bool
+
 	Published, ToIDs *bool
 	Deleted          Deleted
 	Limit, Page      int
@@ -141,7 +145,10 @@ func (p *Params) set(key string, raw json.RawMessage, now time.Time) error {
 	if r, ok := ranges[key]; ok {
 		rg, err := parseRange(raw, now, false)
 		*r = rg
-		return err
+		if err != nil {
+			p.MatchNothing = true
+		}
+		return nil
 	}
 	switch key {
 	case "returnFormat":
@@ -167,7 +174,10 @@ func (p *Params) set(key string, raw json.RawMessage, now time.Time) error {
 		}
 		secs, err := delta(s, now)
 		p.Last = secs
-		return err
+		if err != nil {
+			p.MatchNothing = true
+		}
+		return nil
 	case "first_seen", "last_seen":
 		rg, err := parseRange(raw, now, true)
 		if key == "first_seen" {

@@ -86,7 +86,7 @@ func TestParams(t *testing.T) {
 
 func TestParseRefuses(t *testing.T) {
 	for _, body := range []string{
-		`{"limit":"many"}`, `{"limit":-1}`, `{"value":{"XOR":["a"]}}`, `{"last":"yesterdayish"}`,
+		`{"limit":"many"}`, `{"limit":-1}`, `{"value":{"XOR":["a"]}}`,
 		`{"from":"not a date"}`, `{"returnFormat":["a","b"]}`,
 	} {
 		var m map[string]json.RawMessage
@@ -94,6 +94,18 @@ func TestParseRefuses(t *testing.T) {
 		if _, err := Parse(m, nil, now); err == nil {
 			t.Errorf("Parse(%s) accepted", body)
 		}
+	}
+}
+
+func TestUnreadableTimeMatchesNothing(t *testing.T) {
+	for _, body := range []string{`{"last":"yesterdayish"}`, `{"publish_timestamp":"5x"}`,
+		`{"timestamp":["1d","nope"]}`} {
+		if p := parseBody(t, body, nil); !p.MatchNothing {
+			t.Errorf("%s: MatchNothing not set", body)
+		}
+	}
+	if p := parseBody(t, `{"publish_timestamp":"5d"}`, nil); p.MatchNothing {
+		t.Error("a readable delta matches nothing")
 	}
 }
 

@@ -52,6 +52,9 @@ func (s *AttributeSearch) where() (string, []any) {
 	p := s.P
 	var b condBuilder
 	b.add(s.Visible)
+	if p.MatchNothing {
+		b.add("false")
+	}
 
 	s.valueTerms(&b, p.Value, "a.value1", "a.value2")
 	s.valueTerms(&b, p.Value1, "a.value1")

@@ -59,6 +59,9 @@ func (s *EventSearch) where() (string, []any) {
 			" LEFT JOIN objects o ON o.id = a.object_id" + cond + ")")
 	}
 	b.add(s.EventVisible)
+	if p.MatchNothing {
+		b.add("false")
+	}
 
 	as := &AttributeSearch{Dialect: s.Dialect}
 	as.idOrUUIDTerms(&b, p.EventID, "e.id", "e.uuid")
