@@ -282,7 +282,19 @@ func ObjectAttributes(ctx context.Context, q Querier, objectIDs []int64, deleted
 // AttributesByUUID returns the attributes of an event with the given uuids, deleted or not.
 func AttributesByUUID(ctx context.Context, q Querier, eventID int64, uuids []string) (
 	map[string]model.Attribute, error) {
-	out := map[string]model.Attribute{}
+	return byUUID(ctx, q, `SELECT `+attributeColumns+` FROM attributes a
+		WHERE a.event_id = $1 AND a.uuid IN (`, eventID, uuids,
+		func(rows *sql.Rows, a *model.Attribute) (string, error) {
+			err := scanAttribute(rows, a)
+			return a.UUID, err
+		})
+}
+
+// byUUID runs query, which ends with "uuid IN (", for an event's rows with the given uuids,
+// a batch at a time, and returns them by uuid; scan reads one row and returns its uuid.
+func byUUID[T any](ctx context.Context, q Querier, query string, eventID int64, uuids []string,
+	scan func(*sql.Rows, *T) (string, error)) (map[string]T, error) {
+	out := map[string]T{}
 	for len(uuids) > 0 {
 		n := min(len(uuids), batchRows)
 		chunk := uuids[:n]
@@ -290,22 +302,23 @@ func AttributesByUUID(ctx context.Context, q Querier, eventID int64, uuids []str
 		var b condBuilder
 		b.param(eventID)
 		in := b.params(toAny(chunk))
-		rows, err := q.QueryContext(ctx, `SELECT `+attributeColumns+`
-			FROM attributes a WHERE a.event_id = $1 AND a.uuid IN (`+in+`)`, b.args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: attributes by uuid: %w", err)
-		}
-		for rows.Next() {
-			var a model.Attribute
-			if err := scanAttribute(rows, &a); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: attributes by uuid: %w", err)
+		if err := func() error {
+			rows, err := q.QueryContext(ctx, query+in+`)`, b.args...)
+			if err != nil {
+				return err
 			}
-			out[a.UUID] = a
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: attributes by uuid: %w", err)
+			defer rows.Close()
+			for rows.Next() {
+				var v T
+				uuid, err := scan(rows, &v)
+				if err != nil {
+					return err
+				}
+				out[uuid] = v
+			}
+			return rows.Err()
+		}(); err != nil {
+			return nil, fmt.Errorf("store: rows by uuid: %w", err)
 		}
 	}
 	return out, nil

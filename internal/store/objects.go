@@ -151,33 +151,12 @@ func DeleteObject(ctx context.Context, q Querier, id int64) error {
 // ObjectsByUUID returns the objects of an event with the given uuids, deleted or not.
 func ObjectsByUUID(ctx context.Context, q Querier, eventID int64, uuids []string) (
 	map[string]model.Object, error) {
-	out := map[string]model.Object{}
-	for len(uuids) > 0 {
-		n := min(len(uuids), batchRows)
-		chunk := uuids[:n]
-		uuids = uuids[n:]
-		var b condBuilder
-		b.param(eventID)
-		in := b.params(toAny(chunk))
-		rows, err := q.QueryContext(ctx, `SELECT `+objectColumns+`
-			FROM objects o WHERE o.event_id = $1 AND o.uuid IN (`+in+`)`, b.args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: objects by uuid: %w", err)
-		}
-		for rows.Next() {
-			var o model.Object
-			if err := scanObject(rows, &o); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: objects by uuid: %w", err)
-			}
-			out[o.UUID] = o
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: objects by uuid: %w", err)
-		}
-	}
-	return out, nil
+	return byUUID(ctx, q, `SELECT `+objectColumns+` FROM objects o
+		WHERE o.event_id = $1 AND o.uuid IN (`, eventID, uuids,
+		func(rows *sql.Rows, o *model.Object) (string, error) {
+			err := scanObject(rows, o)
+			return o.UUID, err
+		})
 }
 
 // referenceColumns are read in the order scanReference expects; r is the alias.
