@@ -432,19 +432,7 @@ type OrgBrief struct {
 // SharingGroupSummary is a sharing group as events embed it, with its owner, member
 // organisations and servers.
 type SharingGroupSummary struct {
-	ID                 misp.StrInt               `json:"id"`
-	Name               string                    `json:"name"`
-	Releasability      string                    `json:"releasability"`
-	Description        string                    `json:"description"`
-	UUID               string                    `json:"uuid"`
-	OrganisationUUID   string                    `json:"organisation_uuid"`
-	OrgID              misp.StrInt               `json:"org_id"`
-	SyncUserID         misp.StrInt               `json:"sync_user_id"`
-	Active             misp.Bool                 `json:"active"`
-	Created            string                    `json:"created"`
-	Modified           string                    `json:"modified"`
-	Local              misp.Bool                 `json:"local"`
-	Roaming            misp.Bool                 `json:"roaming"`
+	SharingGroup
 	Organisation       OrgBrief                  `json:"Organisation"`
 	SharingGroupOrg    []SharingGroupOrgEntry    `json:"SharingGroupOrg"`
 	SharingGroupServer []SharingGroupServerEntry `json:"SharingGroupServer"`
@@ -452,20 +440,14 @@ type SharingGroupSummary struct {
 
 // SharingGroupOrgEntry is a member organisation of a sharing group.
 type SharingGroupOrgEntry struct {
-	ID             misp.StrInt `json:"id"`
-	SharingGroupID misp.StrInt `json:"sharing_group_id"`
-	OrgID          misp.StrInt `json:"org_id"`
-	Extend         misp.Bool   `json:"extend"`
-	Organisation   OrgBrief    `json:"Organisation"`
+	SharingGroupOrg
+	Organisation OrgBrief `json:"Organisation"`
 }
 
 // SharingGroupServerEntry is a server of a sharing group; server 0 is this instance.
 type SharingGroupServerEntry struct {
-	ID             misp.StrInt `json:"id"`
-	SharingGroupID misp.StrInt `json:"sharing_group_id"`
-	ServerID       misp.StrInt `json:"server_id"`
-	AllOrgs        misp.Bool   `json:"all_orgs"`
-	Server         ServerBrief `json:"Server"`
+	SharingGroupServer
+	Server ServerBrief `json:"Server"`
 }
 
 // ServerBrief is the short form of a server inside a sharing group.

@@ -41,7 +41,7 @@ func TestAttributeMarshalJSONMatchesReflection(t *testing.T) {
 		}
 		if rng.IntN(4) == 0 {
 			a.Tag = []AttachedTag{{ID: 3, Name: pick(), Colour: "#ffffff"}}
-			a.SharingGroup = &SharingGroupSummary{ID: 1, Name: pick()}
+			a.SharingGroup = &SharingGroupSummary{SharingGroup: SharingGroup{ID: 1, Name: pick()}}
 			a.Galaxy = []any{map[string]any{"x": pick()}}
 		}
 		if rng.IntN(4) == 0 {
