@@ -50,10 +50,10 @@ func (d Dialect) String() string {
 type DB struct {
 	sql     *sql.DB
 	dialect Dialect
-	// writer admits one SQLite transaction of this process at a time. SQLite has a single
-	// writer anyway; queueing here instead of in SQLite's busy handler, which sleeps and polls,
-	// keeps the write path busy instead of idle under concurrent writes.
-	writer chan struct{}
+	// group runs the write transactions of a SQLite database, one group at a time. SQLite has
+	// a single writer anyway; queueing here instead of in SQLite's busy handler, which sleeps
+	// and polls, keeps the write path busy, and lets transactions that queue share a commit.
+	group *groupCommit
 }
 
 // Dialect returns the SQL dialect of the database.
@@ -63,7 +63,12 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 func (db *DB) SQL() *sql.DB { return db.sql }
 
 // Close closes every connection of the pool.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
+	return db.sql.Close()
+}
 
 // ExecContext runs a statement outside any transaction.
 func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -147,7 +152,7 @@ func open(url string) (*DB, error) {
 	}
 	pool.SetMaxOpenConns(conns)
 	pool.SetMaxIdleConns(conns)
-	return &DB{sql: pool, dialect: SQLite, writer: make(chan struct{}, 1)}, nil
+	return &DB{sql: pool, dialect: SQLite, group: newGroupCommit(pool)}, nil
 }
 
 // sqliteParams are the modernc.org/sqlite connection parameters every connection gets unless

@@ -70,13 +70,8 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) tx(ctx context.Context, fn func(tx *Tx) error) error {
-	if db.writer != nil {
-		select {
-		case db.writer <- struct{}{}:
-			defer func() { <-db.writer }()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if db.group != nil {
+		return db.group.run(ctx, fn)
 	}
 	sqlTx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// groupCommit runs the write transactions of one SQLite database, several at a time in one
+// SQLite transaction.
+//
+// SQLite has one writer, and most of the cost of a small write transaction is its commit:
+// every page it dirtied is written to the WAL, and a stream of events with random UUIDs and
+// values dirties hundreds of index pages each. Transactions that queue while another commits
+// therefore run together: each inside a savepoint of one SQLite transaction, so that each
+// still succeeds or fails alone, and one commit covers them all. A caller's Tx returns only
+// after the commit that holds its writes, so what it reports is durable as before.
+//
+// Transactions of a group run one after another on the group's goroutine, in the order they
+// came; each sees the writes of those before it in the group, as it would have after their
+// commits.
+type groupCommit struct {
+	db    *sql.DB
+	queue chan *txRequest
+	stop  chan struct{}
+	once  sync.Once
+}
+
+// maxGroup bounds the transactions one commit covers, so that the first of a group does not
+// wait for a long queue behind it.
+const maxGroup = 32
+
+type txRequest struct {
+	ctx  context.Context
+	fn   func(tx *Tx) error
+	done chan txResult
+}
+
+type txResult struct {
+	err error
+	// panicked carries a panic of fn to its caller's goroutine, which panics again with it.
+	panicked any
+}
+
+var errClosed = errors.New("store: database closed")
+
+func newGroupCommit(db *sql.DB) *groupCommit {
+	g := &groupCommit{db: db, queue: make(chan *txRequest, maxGroup), stop: make(chan struct{})}
+	go g.loop()
+	return g
+}
+
+// close stops the group's goroutine; transactions still queued fail.
+func (g *groupCommit) close() { g.once.Do(func() { close(g.stop) }) }
+
+// run queues fn and waits for the commit, or the failure, of the group it ran in.
+func (g *groupCommit) run(ctx context.Context, fn func(tx *Tx) error) error {
+	r := &txRequest{ctx: ctx, fn: fn, done: make(chan txResult, 1)}
+	select {
+	case g.queue <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-g.stop:
+		return errClosed
+	}
+	// Once queued, fn may run: the caller waits for the outcome even if ctx ends meanwhile
+	// (fn's statements then fail on ctx, and its writes are rolled back), so that it never
+	// reports a failure for writes that were committed.
+	res := <-r.done
+	if res.panicked != nil {
+		panic(res.panicked)
+	}
+	return res.err
+}
+
+func (g *groupCommit) loop() {
+	var group []*txRequest
+	for {
+		select {
+		case r := <-g.queue:
+			group = append(group[:0], r)
+		case <-g.stop:
+			g.drain()
+			return
+		}
+	gather:
+		for len(group) < maxGroup {
+			select {
+			case r := <-g.queue:
+				group = append(group, r)
+			default:
+				break gather
+			}
+		}
+		if !g.commit(group) {
+			// A transaction ended its goroutine (runtime.Goexit, as t.FailNow does), so
+			// this one is ending too: another takes over the queue.
+			go g.loop()
+			return
+		}
+	}
+}
+
+func (g *groupCommit) drain() {
+	for {
+		select {
+		case r := <-g.queue:
+			r.done <- txResult{err: errClosed}
+		default:
+			return
+		}
+	}
+}
+
+// commit runs a group in one transaction and tells each member its outcome. It reports false
+// when a member's fn ended the goroutine instead of returning.
+func (g *groupCommit) commit(group []*txRequest) (returned bool) {
+	results := make([]txResult, len(group))
+	delivered := false
+	deliver := func() {
+		delivered = true
+		for i, r := range group {
+			r.done <- results[i]
+		}
+	}
+	var sqlTx *sql.Tx
+	defer func() {
+		if delivered {
+			return
+		}
+		// fn called runtime.Goexit: nothing of the group is committed.
+		if sqlTx != nil {
+			sqlTx.Rollback()
+		}
+		for i := range results {
+			results[i] = txResult{err: errors.New("store: transaction abandoned by its caller")}
+		}
+		deliver()
+	}()
+
+	// The transaction belongs to no caller: one caller's context ending must not roll back
+	// the others' writes. Each fn's statements run under its own context.
+	sqlTx, err := g.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		err = fmt.Errorf("store: begin transaction: %w", err)
+		for i := range results {
+			results[i].err = err
+		}
+		deliver()
+		return true
+	}
+	tx := &Tx{tx: sqlTx, dialect: SQLite}
+	single := len(group) == 1
+	committed := 0
+	for i, r := range group {
+		if r.ctx.Err() != nil {
+			results[i].err = r.ctx.Err()
+			continue
+		}
+		if !single {
+			if _, err := sqlTx.Exec("SAVEPOINT txgroup"); err != nil {
+				results[i].err = fmt.Errorf("store: savepoint: %w", err)
+				continue
+			}
+		}
+		results[i] = call(r.fn, tx)
+		if single {
+			break
+		}
+		if results[i].err != nil || results[i].panicked != nil {
+			if _, err := sqlTx.Exec("ROLLBACK TO txgroup"); err != nil {
+				// The transaction is in an unknown state: fail the whole group.
+				sqlTx.Rollback()
+				failAll(results, fmt.Errorf("store: roll back to savepoint: %w", err))
+				deliver()
+				return true
+			}
+		}
+		if _, err := sqlTx.Exec("RELEASE txgroup"); err != nil {
+			sqlTx.Rollback()
+			failAll(results, fmt.Errorf("store: release savepoint: %w", err))
+			deliver()
+			return true
+		}
+		if results[i].err == nil && results[i].panicked == nil {
+			committed++
+		}
+	}
+	if single && (results[0].err != nil || results[0].panicked != nil) || !single && committed == 0 {
+		sqlTx.Rollback()
+		deliver()
+		return true
+	}
+	if err := sqlTx.Commit(); err != nil {
+		failAll(results, fmt.Errorf("store: commit transaction: %w", err))
+	}
+	deliver()
+	return true
+}
+
+// failAll sets err as the outcome of every member that had succeeded so far; members that
+// failed on their own keep their own error.
+func failAll(results []txResult, err error) {
+	for i := range results {
+		if results[i].err == nil && results[i].panicked == nil {
+			results[i].err = err
+		}
+	}
+}
+
+// call runs fn, turning a panic into a result for its caller's goroutine.
+func call(fn func(tx *Tx) error, tx *Tx) (res txResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = txResult{panicked: p}
+		}
+	}()
+	return txResult{err: fn(tx)}
+}
