@@ -301,7 +301,7 @@ func (s *Server) decorate(r *http.Request, chunk []searchAttribute, p *search.Pa
 	for i := range chunk {
 		ids[i] = int64(chunk[i].ID)
 	}
-	tags, err := store.AttributeTagsOf(ctx, s.db, ids, withLocal)
+	tags, err := store.ChunkAttributeTags(ctx, s.db, ids, withLocal)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"github.com/cairn-project/cairn/internal/misp"
 	"github.com/cairn-project/cairn/internal/model"
 )
 
@@ -70,12 +71,56 @@ func (sa *searchAttribute) appendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	if len(sa.Tag) > 0 {
-		b = append(b, `,"Tag":`...)
-		if b, err = appendEncoded(b, sa.Tag); err != nil {
-			return nil, err
+		b = append(b, `,"Tag":[`...)
+		for i, t := range sa.Tag {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			switch t := t.(type) {
+			case searchTag:
+				b = t.appendJSON(b)
+			case inheritedTag:
+				b = t.appendJSON(b)
+			default:
+				if b, err = appendEncoded(b, t); err != nil {
+					return nil, err
+				}
+			}
 		}
+		b = append(b, ']')
 	}
 	return append(b, '}'), nil
+}
+
+// appendTagHead appends the members that every tag form of a search result starts with.
+func appendTagHead(b []byte, id misp.StrInt, name, colour string, numerical *misp.StrInt) []byte {
+	b = append(b, `{"id":`...)
+	b = model.AppendStrInt(b, id)
+	b = append(b, `,"name":`...)
+	b = model.AppendJSONString(b, name)
+	b = append(b, `,"colour":`...)
+	b = model.AppendJSONString(b, colour)
+	b = append(b, `,"numerical_value":`...)
+	if numerical == nil {
+		return append(b, "null"...)
+	}
+	return model.AppendStrInt(b, *numerical)
+}
+
+func (t searchTag) appendJSON(b []byte) []byte {
+	b = appendTagHead(b, t.ID, t.Name, t.Colour, t.NumericalValue)
+	b = append(b, `,"is_galaxy":`...)
+	b = strconv.AppendBool(b, bool(t.IsGalaxy))
+	b = append(b, `,"local":`...)
+	b = strconv.AppendBool(b, bool(t.Local))
+	return append(b, '}')
+}
+
+func (t inheritedTag) appendJSON(b []byte) []byte {
+	b = appendTagHead(b, t.ID, t.Name, t.Colour, t.NumericalValue)
+	b = append(b, `,"inherited":`...)
+	b = strconv.AppendInt(b, int64(t.Inherited), 10)
+	return append(b, '}')
 }
 
 func (e eventStub) appendJSON(b []byte) []byte {

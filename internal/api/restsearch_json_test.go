@@ -11,6 +11,7 @@ import (
 // TestSearchAttributeJSON holds the hand-written encoder to encoding/json's output.
 func TestSearchAttributeJSON(t *testing.T) {
 	rel := "ip-src"
+	score := misp.StrInt(75)
 	cases := []searchAttribute{
 		{ID: 1, EventID: 2, Category: "Network activity", Type: "ip-dst", ToIDs: true,
 			UUID: "u", Timestamp: 3, Distribution: 5, Value: "1.2.3.4",
@@ -19,6 +20,13 @@ func TestSearchAttributeJSON(t *testing.T) {
 			Value: "\xff bad utf8", Data: "ZGF0YQ==", EventUUID: "e",
 			Event: map[string]any{"id": "2"}, Tag: []any{searchTag{ID: 1, Name: "tlp:red"}},
 			RelatedAttribute: &[]relatedAttribute{}},
+		{ID: 10, Value: "v", Event: eventStub{ID: 3}, Tag: []any{
+			searchTag{ID: 2, Name: "misp-galaxy:x=\"y\"", Colour: "#fff", NumericalValue: &score,
+				IsGalaxy: true, Local: true},
+			inheritedTag{ID: 3, Name: "tlp:amber", Colour: "#ffc000", Inherited: 1},
+			inheritedTag{ID: 4, Name: "t", NumericalValue: &score},
+			contextTag{ID: 5, Name: "other form"},
+		}},
 	}
 	for _, sa := range cases {
 		got, err := sa.appendJSON(nil)

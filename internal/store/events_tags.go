@@ -138,19 +138,19 @@ func scanLinkedTag(rows *sql.Rows, extra []any) (model.AttachedTag, error) {
 // tags.
 func EventAttributeTags(ctx context.Context, q Querier, eventID int64, withLocal bool,
 	fn func(attributeID int64, t model.AttachedTag)) error {
-	return attributeTagsWhere(ctx, q, `at.event_id = $1`, eventID, withLocal, fn)
+	return attributeTagsWhere(ctx, q, `at.event_id = $1`, []any{eventID}, withLocal, fn)
 }
 
 // AttributeTags returns the tags of one attribute in link order.
 func AttributeTags(ctx context.Context, q Querier, attributeID int64, withLocal bool) (
 	[]model.AttachedTag, error) {
 	var out []model.AttachedTag
-	err := attributeTagsWhere(ctx, q, `at.attribute_id = $1`, attributeID, withLocal,
+	err := attributeTagsWhere(ctx, q, `at.attribute_id = $1`, []any{attributeID}, withLocal,
 		func(_ int64, t model.AttachedTag) { out = append(out, t) })
 	return out, err
 }
 
-func attributeTagsWhere(ctx context.Context, q Querier, cond string, arg any, withLocal bool,
+func attributeTagsWhere(ctx context.Context, q Querier, cond string, args []any, withLocal bool,
 	fn func(int64, model.AttachedTag)) error {
 	query := `SELECT at.attribute_id, at.id, at.local, COALESCE(at.relationship_type, ''), ` +
 		attachedTagColumns + ` FROM attribute_tags at JOIN tags t ON t.id = at.tag_id WHERE ` +
@@ -158,7 +158,7 @@ func attributeTagsWhere(ctx context.Context, q Querier, cond string, arg any, wi
 	if !withLocal {
 		query += ` AND at.local = false`
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY at.attribute_id, at.id`, arg)
+	rows, err := q.QueryContext(ctx, query+` ORDER BY at.attribute_id, at.id`, args...)
 	if err != nil {
 		return fmt.Errorf("store: attribute tags: %w", err)
 	}

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -335,15 +337,29 @@ func rangeCond(b *condBuilder, col string, r *search.Range) {
 	}
 }
 
-const searchFrom = `
-	FROM attributes a
-	JOIN events e ON e.id = a.event_id
-	LEFT JOIN objects o ON o.id = a.object_id`
+var (
+	usesEvent  = regexp.MustCompile(`\be\.`)
+	usesObject = regexp.MustCompile(`\bo\.`)
+)
+
+// fromFor returns the FROM clause that a search's conditions need: the joins with events and
+// objects cost a lookup for every attribute read, and a site admin's search without event
+// filters needs neither.
+func fromFor(where string) string {
+	from := "\n\tFROM attributes a"
+	if usesEvent.MatchString(where) {
+		from += "\n\tJOIN events e ON e.id = a.event_id"
+	}
+	if usesObject.MatchString(where) {
+		from += "\n\tLEFT JOIN objects o ON o.id = a.object_id"
+	}
+	return from
+}
 
 // CountAttributes returns how many attributes the search selects, within its limit and page.
 func CountAttributes(ctx context.Context, q Querier, s AttributeSearch) (int64, error) {
 	where, args := s.where()
-	query := `SELECT COUNT(*) FROM (SELECT a.id` + searchFrom + where + s.page() + `) x`
+	query := `SELECT COUNT(*) FROM (SELECT a.id` + fromFor(where) + where + s.page() + `) x`
 	var n int64
 	if err := q.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count attributes: %w", err)
@@ -378,21 +394,39 @@ func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 	stubs := map[int64]*EventStub{}
 	chunk := make([]model.Attribute, 0, searchChunk)
 	after := int64(0)
+	cond := fmt.Sprintf("a.id > $%d", len(args)+1)
+	if where == "" {
+		cond = "\n\tWHERE " + cond
+	} else {
+		cond = where + " AND " + cond
+	}
+	from := fromFor(where)
+	query := `SELECT ` + attributeColumns + from + cond +
+		fmt.Sprintf(" ORDER BY a.id LIMIT $%d OFFSET $%d", len(args)+2, len(args)+3)
+	// On SQLite every chunk runs the same statement, prepared once: the driver would parse
+	// it again for each chunk. PostgreSQL's driver keeps its statements already, and a
+	// generic plan there would not see how small the limit is, so it gets the literals.
+	var stmt preparedQuery = unprepared{q, query}
+	if s.Dialect == SQLite {
+		var err error
+		if stmt, err = prepare(ctx, q, query); err != nil {
+			return fmt.Errorf("store: search attributes: %w", err)
+		}
+		defer stmt.Close()
+	}
 	for remaining != 0 {
 		n := int64(searchChunk)
 		if remaining > 0 && remaining < n {
 			n = remaining
 		}
-		cond := fmt.Sprintf("a.id > $%d", len(args)+1)
-		if where == "" {
-			cond = "\n\tWHERE " + cond
-		} else {
-			cond = where + " AND " + cond
-		}
-		query := `SELECT ` + attributeColumns + searchFrom + cond +
-			fmt.Sprintf(" ORDER BY a.id LIMIT %d OFFSET %d", n, offset)
 		chunk = chunk[:0]
-		if err := readAttributes(ctx, q, query, append(args, after), &chunk); err != nil {
+		chunkArgs := append(args, after, n, offset)
+		if s.Dialect != SQLite {
+			stmt = unprepared{q, `SELECT ` + attributeColumns + from + cond +
+				fmt.Sprintf(" ORDER BY a.id LIMIT %d OFFSET %d", n, offset)}
+			chunkArgs = append(args, after)
+		}
+		if err := readAttributes(ctx, stmt, chunkArgs, &chunk); err != nil {
 			return err
 		}
 		offset = 0 // the offset of a page applies once, before the first row
@@ -425,9 +459,9 @@ func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 }
 
 // readAttributes appends the attributes a query returns to out, and closes its rows.
-func readAttributes(ctx context.Context, q Querier, query string, args []any,
+func readAttributes(ctx context.Context, stmt preparedQuery, args []any,
 	out *[]model.Attribute) error {
-	rows, err := q.QueryContext(ctx, query, args...)
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return fmt.Errorf("store: search attributes: %w", err)
 	}
@@ -471,7 +505,36 @@ func AttributeTagsOf(ctx context.Context, q Querier, ids []int64, withLocal bool
 	if len(ids) == 0 {
 		return out, nil
 	}
-	err := attributeTagsWhere(ctx, q, `at.attribute_id IN (`+ints(ids)+`) AND 1 = $1`, 1,
+	err := attributeTagsWhere(ctx, q, `at.attribute_id IN (`+ints(ids)+`)`, nil,
 		withLocal, func(id int64, t model.AttachedTag) { out[id] = append(out[id], t) })
 	return out, err
 }
+
+// preparedQuery is a statement run many times with different arguments.
+type preparedQuery interface {
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+	Close() error
+}
+
+// prepare prepares query on q when q can (a *DB or a *Tx), and otherwise stands for a
+// statement that q runs each time.
+func prepare(ctx context.Context, q Querier, query string) (preparedQuery, error) {
+	switch q := q.(type) {
+	case *DB:
+		return q.sql.PrepareContext(ctx, query)
+	case *Tx:
+		return q.tx.PrepareContext(ctx, query)
+	}
+	return unprepared{q, query}, nil
+}
+
+type unprepared struct {
+	q     Querier
+	query string
+}
+
+func (u unprepared) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	return u.q.QueryContext(ctx, u.query, args...)
+}
+
+func (u unprepared) Close() error { return nil }

@@ -348,8 +348,7 @@ func ChunkAttributeTags(ctx context.Context, q Querier, ids []int64, withLocal b
 	for _, id := range ids {
 		want[id] = true
 	}
-	cond := `at.attribute_id BETWEEN $1 AND ` + fmt.Sprint(hi)
-	err := attributeTagsWhere(ctx, q, cond, lo, withLocal, func(id int64, t model.AttachedTag) {
+	err := attributeTagsWhere(ctx, q, `at.attribute_id BETWEEN $1 AND $2`, []any{lo, hi}, withLocal, func(id int64, t model.AttachedTag) {
 		if want[id] {
 			out[id] = append(out[id], t)
 		}
