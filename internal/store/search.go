@@ -145,6 +145,12 @@ func (s *AttributeSearch) matchAny(b *condBuilder, values []string, cols ...stri
 	if len(exact) > 0 {
 		list := s.inList(b, exact)
 		for _, c := range cols {
+			if c == "a.value2" {
+				// value2's index leaves out the empty second parts: saying so lets the
+				// planner use it.
+				ors = append(ors, "(a.value2 IN ("+list+") AND a.value2 <> '')")
+				continue
+			}
 			ors = append(ors, c+" IN ("+list+")")
 		}
 	}
