@@ -30,16 +30,23 @@ func benchCmd(g *globalFlags) *cobra.Command {
 		Use:   "bench",
 		Short: "Benchmark a MISP-compatible server, or a Cairn it starts, with generated events",
 		Long: `Bench drives any server that speaks MISP's REST API (--url, --key) or, with --start,
-a Cairn it runs itself on a free loopback port with a temporary SQLite database (or the
-empty PostgreSQL database of --database-url). It writes generated MISP events, then measures
-ingest, authentication, event views, searches and correlations, and writes results.json,
-report.md, report.html and SVG charts to --out.
+a Cairn it runs itself on a free loopback port with a temporary SQLite database. With
+--start-postgres-url that Cairn runs on PostgreSQL instead, in a database the tool creates
+on that server and drops at the end; --database-url names an empty database to use instead.
+It writes generated MISP events, then measures ingest, authentication, event views,
+searches and correlations, and writes results.json, report.md, report.html and SVG charts
+to --out.
 
 Every event the server acknowledges is listed in <out>/events-written.tsv as it happens;
 --cleanup deletes them at the end, --cleanup-from deletes those of an earlier run.
 
+--check makes the run fail (exit status 1) when any request failed or timed out, a scenario
+did not run, an answer held less than the data written, or an event written is not whole
+on the server when read back. It never judges speed.
+
 Scenarios: ` + strings.Join(bench.ScenarioNames(), ", ") + `.`,
 		Example: `  cairn bench --start --profile short --out bench-out
+  cairn bench --start-postgres-url postgres://postgres@localhost/postgres --check
   CAIRN_BENCH_KEY=<key> cairn bench --url https://misp.example --profile short --cleanup`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -72,6 +79,10 @@ Scenarios: ` + strings.Join(bench.ScenarioNames(), ", ") + `.`,
 	f.StringVar(&o.URL, "url", "", "base URL of the server under test")
 	f.StringVar(&o.Key, "key", "", "API key allowed to add and delete events (CAIRN_BENCH_KEY)")
 	f.BoolVar(&o.Start, "start", false, "start a Cairn (this binary) for the benchmark")
+	f.StringVar(&o.PostgresAdminURL, "start-postgres-url", "", "start a Cairn on a new "+
+		"database of this PostgreSQL server (a role that may create databases); implies --start")
+	f.BoolVar(&o.Check, "check", false, "fail when any request failed, a scenario did not "+
+		"run or written data is not whole on the server (not judging speed)")
 	f.StringVar(&profile, "profile", "short", "short (10^5 attributes, minutes) or long (to 10^7)")
 	f.StringVar(&scales, "scale", "", "dataset sizes in attributes: 1e5, or 1e5,1e6,1e7")
 	f.StringVar(&scenarios, "scenarios", "", "comma-separated scenarios to run (default all)")
@@ -124,14 +135,23 @@ func benchOptions(o *bench.Options, g *globalFlags, profile, scales, scenarios s
 		}
 	}
 
+	if o.PostgresAdminURL != "" {
+		o.Start = true
+	}
 	switch {
 	case o.Start && o.URL != "":
-		return errors.New("give either --start or --url, not both")
+		return errors.New("give either --start (or --start-postgres-url) or --url, not both")
+	case o.Start && o.PostgresAdminURL != "" && g.databaseURL != "":
+		return errors.New("give either --start-postgres-url (a server to create a database " +
+			"in) or --database-url (an empty database), not both")
 	case o.Start:
 		o.DatabaseURL = g.databaseURL
-		if o.DatabaseURL != "" && !strings.HasPrefix(o.DatabaseURL, "postgres") {
-			return errors.New("with --start, --database-url must be a postgres:// URL " +
-				"(SQLite runs in a temporary directory)")
+		for _, u := range []string{o.DatabaseURL, o.PostgresAdminURL} {
+			if u != "" && !strings.HasPrefix(u, "postgres://") &&
+				!strings.HasPrefix(u, "postgresql://") {
+				return errors.New("with --start, --database-url and --start-postgres-url " +
+					"must be postgres:// URLs (SQLite runs in a temporary directory)")
+			}
 		}
 	case o.URL == "" || o.Key == "":
 		return errors.New("give --url and --key (or CAIRN_BENCH_KEY), or --start")

@@ -6,7 +6,8 @@
 // A run grows a dataset through the profile's scales; at each one every scenario runs
 // (see [Scenario]). Every event written is recorded in a ledger file as soon as the server
 // acknowledges it, so an interrupted run says exactly what it left behind, and Cleanup can
-// delete it.
+// delete it. A run made with Options.Check reads its events back and fails on any error or
+// incomplete data, never on speed: that is how CI runs it.
 package bench
 
 import (
@@ -30,10 +31,16 @@ type Options struct {
 	// URL and Key name the server and an API key (a site admin's, or a user allowed to
 	// add and delete events). Ignored with Start.
 	URL, Key string
-	// Start runs a Cairn for the benchmark instead (see StartCairn).
-	Start       bool
-	Binary      string // the cairn binary for Start; empty means this program
-	DatabaseURL string // postgres:// URL for Start; empty means a temporary SQLite
+	// Start runs a Cairn for the benchmark instead (see StartCairn), on a temporary
+	// SQLite database unless one of the two PostgreSQL options is set.
+	Start  bool
+	Binary string // the cairn binary for Start; empty means this program
+	// DatabaseURL is an empty PostgreSQL database for Start (postgres://...). Start
+	// refuses one that holds tables.
+	DatabaseURL string
+	// PostgresAdminURL reaches a PostgreSQL server with a role allowed to create
+	// databases. Start creates a database of its own there and drops it at the end.
+	PostgresAdminURL string
 
 	Profile   Profile
 	Scenarios []string // names to run; empty runs all
@@ -43,7 +50,10 @@ type Options struct {
 	Retries   int
 	Insecure  bool
 	Cleanup   bool // delete the events this run wrote at the end
-	ServerPID int  // a local server's process, to read its memory; set by Start
+	// Check reads back every written event, then judges the run with [Check]: Run
+	// returns an error when anything failed. Speed is not judged.
+	Check     bool
+	ServerPID int // a local server's process, to read its memory; set by Start
 	Out       string
 	Log       io.Writer // progress and results as they come; os.Stderr if nil
 	Version   string    // the tool's version, for the report
@@ -65,6 +75,8 @@ type Report struct {
 	Cleanup     *CleanupResult `json:"cleanup,omitempty"`
 	Interrupted bool           `json:"interrupted"`
 	Results     []Result       `json:"results"`
+	Verified    *VerifyResult  `json:"verified,omitempty"` // with Options.Check
+	Check       *CheckResult   `json:"check,omitempty"`    // with Options.Check
 }
 
 // Target is the server under test.
@@ -100,22 +112,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		Target: Target{URL: o.URL}}
 
 	if o.Start {
-		srv, err := StartCairn(ctx, StartOptions{Binary: o.Binary, DatabaseURL: o.DatabaseURL,
-			LogPath: filepath.Join(o.Out, "server.log"), Ready: time.Minute})
+		stop, err := startServer(ctx, &o, rep)
 		if err != nil {
 			return nil, err
 		}
-		defer func() {
-			if err := srv.Stop(); err != nil {
-				fmt.Fprintf(o.Log, "stopping cairn: %v\n", err)
-			}
-		}()
-		o.URL, o.Key, o.ServerPID = srv.URL, srv.Key, srv.PID
-		rep.Target = Target{URL: srv.URL, Started: true, Database: "SQLite (temporary)"}
-		if o.DatabaseURL != "" {
-			rep.Target.Database = "PostgreSQL"
-		}
-		fmt.Fprintf(o.Log, "started cairn serve (pid %d) at %s\n", srv.PID, srv.URL)
+		defer stop()
 	}
 
 	client := NewClient(ClientOptions{URL: o.URL, Key: o.Key, Timeout: o.Timeout,
@@ -139,9 +140,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Results = runSteps(ctx, o, &Env{Client: client, Gen: gen, Ledger: ledger,
 		Huge: o.Profile.Huge, PID: o.ServerPID, Log: o.Log})
 
-	rep.Finished = time.Now()
 	rep.Generated, rep.Written = gen.Stats(), ledger.Summary()
 	rep.Interrupted = ctx.Err() != nil
+	if o.Check && !rep.Interrupted {
+		fmt.Fprintf(o.Log, "reading back the %d events written\n", rep.Written.Events)
+		v := Verify(ctx, client, ledger.Events())
+		rep.Verified = &v
+		fmt.Fprintf(o.Log, "  %d of %d events whole on the server\n", v.Whole, v.Events)
+	}
+	rep.Finished = time.Now()
 	if o.Cleanup {
 		// note: the cleanup runs even after an interrupt, which is when it matters most.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)
@@ -151,6 +158,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		fmt.Fprintf(o.Log, "cleanup: %d events deleted, %d absent, %d failed\n",
 			res.Deleted, res.Absent, res.Failed)
 	}
+	if o.Check {
+		c := Check(rep, o.Scenarios)
+		rep.Check = &c
+	}
 	if err := WriteReports(o.Out, rep); err != nil {
 		return rep, err
 	}
@@ -159,7 +170,65 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if rep.Interrupted {
 		return rep, fmt.Errorf("bench: interrupted; %s", writtenLine(rep))
 	}
+	if c := rep.Check; c != nil {
+		if !c.Passed {
+			return rep, fmt.Errorf("bench: check failed, %d problems:\n  - %s", len(c.Problems),
+				strings.Join(c.Problems, "\n  - "))
+		}
+		fmt.Fprintln(o.Log, "check passed: no errors, every scenario ran, every event written "+
+			"is whole on the server")
+	}
 	return rep, nil
+}
+
+// startServer starts the Cairn of a run, on a database of its own, and points o at it. The
+// function it returns stops the server and drops a database the tool created.
+func startServer(ctx context.Context, o *Options, rep *Report) (stop func(), err error) {
+	dbURL, database := o.DatabaseURL, "SQLite (temporary)"
+	var created *PostgresDatabase
+	switch {
+	case o.PostgresAdminURL != "" && o.DatabaseURL != "":
+		return nil, errors.New("bench: give a PostgreSQL database or a server to create " +
+			"one in, not both")
+	case o.PostgresAdminURL != "":
+		if created, err = CreatePostgresDatabase(ctx, o.PostgresAdminURL); err != nil {
+			return nil, err
+		}
+		dbURL = created.URL
+		database = "PostgreSQL (database " + created.Name + ", created for the run and dropped)"
+		fmt.Fprintf(o.Log, "created PostgreSQL database %s\n", created.Name)
+	case o.DatabaseURL != "":
+		if err := CheckPostgresEmpty(ctx, o.DatabaseURL); err != nil {
+			return nil, err
+		}
+		database = "PostgreSQL"
+	}
+	drop := func() {
+		if created == nil {
+			return
+		}
+		if err := created.Drop(); err != nil {
+			fmt.Fprintf(o.Log, "%v\n", err)
+		} else {
+			fmt.Fprintf(o.Log, "dropped PostgreSQL database %s\n", created.Name)
+		}
+	}
+
+	srv, err := StartCairn(ctx, StartOptions{Binary: o.Binary, DatabaseURL: dbURL,
+		LogPath: filepath.Join(o.Out, "server.log"), Ready: time.Minute})
+	if err != nil {
+		drop()
+		return nil, err
+	}
+	o.URL, o.Key, o.ServerPID = srv.URL, srv.Key, srv.PID
+	rep.Target = Target{URL: srv.URL, Started: true, Database: database}
+	fmt.Fprintf(o.Log, "started cairn serve (pid %d) at %s\n", srv.PID, srv.URL)
+	return func() {
+		if err := srv.Stop(); err != nil {
+			fmt.Fprintf(o.Log, "stopping cairn: %v\n", err)
+		}
+		drop()
+	}, nil
 }
 
 // runSteps runs the selected scenarios at each scale and returns all results.

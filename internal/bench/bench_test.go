@@ -41,6 +41,7 @@ type fakeMISP struct {
 	noEvents    bool          // events/* are unknown actions
 	noSearch    bool          // attributes/restSearch is an unknown action
 	dropAdds    bool          // events/add closes the connection without an answer
+	partialView bool          // events/view leaves out the last attribute of every event
 }
 
 func newFakeMISP() *fakeMISP {
@@ -127,8 +128,12 @@ func (f *fakeMISP) view(w http.ResponseWriter, r *http.Request, ref string) {
 		mispError(w, http.StatusNotFound, "Invalid event", false)
 		return
 	}
+	attrs := ev.Attribute
+	if f.partialView && len(attrs) > 0 {
+		attrs = attrs[:len(attrs)-1]
+	}
 	writeJSON(w, 200, map[string]any{"Event": map[string]any{"id": id, "uuid": ev.UUID,
-		"Attribute": ev.Attribute, "Object": ev.Object, "RelatedEvent": []any{}}})
+		"Attribute": attrs, "Object": ev.Object, "RelatedEvent": []any{}}})
 }
 
 func (f *fakeMISP) delete(w http.ResponseWriter, ref string) {

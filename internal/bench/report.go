@@ -91,6 +91,21 @@ func summaryLines(rep *Report) [][2]string {
 	if rep.Interrupted {
 		lines = append(lines, [2]string{"Interrupted", "yes: the figures cover part of the run"})
 	}
+	if v := rep.Verified; v != nil {
+		text := fmt.Sprintf("%d of %d events read back whole", v.Whole, v.Events)
+		if !v.Complete() {
+			text += "; " + v.problem()
+		}
+		lines = append(lines, [2]string{"Events read back", text})
+	}
+	if c := rep.Check; c != nil {
+		text := "passed: no errors, every scenario ran, every event written is whole"
+		if !c.Passed {
+			text = fmt.Sprintf("failed, %d problems: %s", len(c.Problems),
+				strings.Join(c.Problems, "; "))
+		}
+		lines = append(lines, [2]string{"Check (errors and data, not speed)", text})
+	}
 	return lines
 }
 

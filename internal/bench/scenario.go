@@ -120,8 +120,8 @@ type Profile struct {
 	Loads map[string]Load `json:"loads"`
 }
 
-// Profiles are the built-in profiles. "short" finishes in a few minutes on a 2-core
-// machine; "long" goes to 10^7 attributes.
+// Profiles are the built-in profiles. "short" finishes in a minute or two on a 2-core
+// machine, server included, and is what CI runs; "long" goes to 10^7 attributes.
 func Profiles() map[string]Profile {
 	loads := func(d time.Duration) map[string]Load {
 		return map[string]Load{
