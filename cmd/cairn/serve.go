@@ -15,6 +15,7 @@ import (
 
 	"github.com/cairn-project/cairn/internal/api"
 	"github.com/cairn-project/cairn/internal/auth"
+	"github.com/cairn-project/cairn/internal/correlate"
 	"github.com/cairn-project/cairn/internal/identity"
 	"github.com/cairn-project/cairn/internal/library"
 )
@@ -45,6 +46,11 @@ func serve(ctx context.Context, g *globalFlags) error {
 	if key != "" && e.cfg.Admin.Key == "" {
 		fmt.Fprintf(os.Stderr, "\nFirst start: site admin %s created.\nAPI key (shown once): %s\n\n",
 			e.cfg.Admin.Email, key)
+	}
+
+	// The attributes stored before the advanced correlation indexes existed join them once.
+	if err := correlate.Backfill(ctx, e.db); err != nil {
+		return err
 	}
 
 	if e.cfg.LibraryDir != "" {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cairn-project/cairn/internal/events"
+	"github.com/cairn-project/cairn/internal/misp"
 	"github.com/cairn-project/cairn/internal/model"
 	"github.com/cairn-project/cairn/internal/store"
 )
@@ -107,18 +108,66 @@ func (s *Server) addAttributes(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A list of one attribute is answered like a single attribute, as MISP does.
 	if (!many || len(inputs) == 1) && len(res.Attributes) == 1 {
-		return ok(w, map[string]any{"Attribute": res.Attributes[0].Record(true),
-			"AttributeTag": []any{}})
+		at := &res.Attributes[0]
+		return ok(w, map[string]any{"Attribute": at.Record(true),
+			"AttributeTag": attributeTagRows(at)})
 	}
-	list := make([]model.AttributeRecord, 0, len(res.Attributes))
+	list := make([]addedAttribute, 0, len(res.Attributes))
 	for i := range res.Attributes {
-		list = append(list, res.Attributes[i].Record(true))
+		at := &res.Attributes[i]
+		rec := addedAttribute{AttributeRecord: at.Record(true)}
+		for _, t := range at.Tag {
+			rec.Tag = append(rec.Tag, tagBrief(t))
+		}
+		list = append(list, rec)
 	}
 	out := map[string]any{"Attribute": list}
 	if len(res.Errors) > 0 {
 		out["errors"] = res.Errors
 	}
 	return ok(w, out)
+}
+
+// addedAttribute is one attribute of attributes/add's answer to a list: MISP adds the tags
+// attached to it, in their short form, and only when there are some.
+type addedAttribute struct {
+	model.AttributeRecord
+	Tag []attachedTagBrief `json:"Tag,omitempty"`
+}
+
+// attachedTagBrief is the short form of a tag in attributes/add's answers.
+type attachedTagBrief struct {
+	ID             misp.StrInt  `json:"id"`
+	Name           string       `json:"name"`
+	Colour         string       `json:"colour"`
+	NumericalValue *misp.StrInt `json:"numerical_value"`
+}
+
+func tagBrief(t model.AttachedTag) attachedTagBrief {
+	return attachedTagBrief{ID: t.ID, Name: t.Name, Colour: t.Colour,
+		NumericalValue: t.NumericalValue}
+}
+
+// attributeTagRow is a row of attribute_tags with its tag, as attributes/add sends the tags
+// of a single attribute beside it.
+type attributeTagRow struct {
+	ID               misp.StrInt      `json:"id"`
+	AttributeID      misp.StrInt      `json:"attribute_id"`
+	EventID          misp.StrInt      `json:"event_id"`
+	TagID            misp.StrInt      `json:"tag_id"`
+	Local            misp.Bool        `json:"local"`
+	RelationshipType *string          `json:"relationship_type"`
+	Tag              attachedTagBrief `json:"Tag"`
+}
+
+func attributeTagRows(at *model.Attribute) []attributeTagRow {
+	rows := make([]attributeTagRow, 0, len(at.Tag))
+	for _, t := range at.Tag {
+		rows = append(rows, attributeTagRow{ID: t.LinkID, AttributeID: at.ID,
+			EventID: at.EventID, TagID: t.ID, Local: t.Local,
+			RelationshipType: t.RelationshipType, Tag: tagBrief(t)})
+	}
+	return rows
 }
 
 func (s *Server) editAttribute(w http.ResponseWriter, r *http.Request) error {

@@ -261,7 +261,9 @@ func TestCorrelationRules(t *testing.T) {
 			a, _ := c.add(t, adminKey, nil)
 			b, _ := c.add(t, adminKey, nil, "ip-dst", "192.0.2.40", "domain", "obj.example")
 			obj := c.must(200, "POST", "/objects/add/"+a, adminKey, map[string]any{"Object": map[string]any{
-				"name": "domain-ip", "meta-category": "network", "Attribute": []any{
+				"name": "domain-ip", "meta-category": "network", "description": "domain and ip",
+				"template_uuid": "43b3b146-77eb-4931-b4cc-b66c60f28734", "template_version": 11,
+				"Attribute": []any{
 					map[string]any{"object_relation": "ip", "type": "ip-dst", "value": "192.0.2.40"}}}}).
 				Obj(t)["Object"].(map[string]any)
 			c.wantRelated(t, adminKey, b, a)

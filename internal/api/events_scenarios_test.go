@@ -325,6 +325,7 @@ func TestObjectsAndReferences(t *testing.T) {
 
 		obj := e.must(200, "POST", "/objects/add/"+id, adminKey, map[string]any{
 			"name": "domain-ip", "meta-category": "network", "template_version": 11,
+			"template_uuid": "43b3b146-77eb-4931-b4cc-b66c60f28734", "description": "domain and ip",
 			"Attribute": []any{
 				map[string]any{"object_relation": "domain", "type": "domain", "value": "x.example"},
 				map[string]any{"object_relation": "ip", "type": "ip-dst", "value": "192.0.2.8"}},

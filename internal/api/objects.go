@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/cairn-project/cairn/internal/events"
@@ -40,6 +41,14 @@ func (s *Server) addObject(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := s.ops().AddObject(r.Context(), actor(r), ref, r.PathValue("template"), in,
 		isTrue(named(r).Get("breakOnDuplicate")))
+	var e *events.Error
+	if errors.As(err, &e) && e.Kind == events.Invalid && e.Target != "" {
+		// MISP names the event and template of this refusal, with its controller in
+		// lower case.
+		sf := saveFail("Could not add object", "/objects/add/"+e.Target, e.Errors)
+		sf.ID = e.Target
+		return sf
+	}
 	if err != nil {
 		return eventsError(err, r, "Could not add Object", "/objects/add")
 	}

@@ -35,7 +35,8 @@ func TestObjectsAddChecksTemplate(t *testing.T) {
 			t.Errorf("conforming object not saved: %v", ok)
 		}
 		e.must(200, "POST", "/objects/add/"+id, adminKey, map[string]any{"Object": map[string]any{
-			"name": "made-up", "template_uuid": "00000000-0000-4000-8000-000000000001",
+			"name": "made-up", "meta-category": "misc", "description": "made up",
+			"template_uuid": "00000000-0000-4000-8000-000000000001", "template_version": "1",
 			"Attribute": []any{map[string]any{"object_relation": "x", "type": "text", "value": "y"}}}})
 	})
 }

@@ -364,8 +364,17 @@ func (s *Server) correlationReader(r *http.Request, v *acl.Viewer) (*correlate.R
 	if err != nil {
 		return nil, err
 	}
+	advanced, err := s.settings.Bool(r.Context(), "MISP.enable_advanced_correlations")
+	if err != nil {
+		return nil, err
+	}
+	threshold, err := s.settings.Int(r.Context(), "MISP.ssdeep_correlation_threshold")
+	if err != nil {
+		return nil, err
+	}
 	return &correlate.Reader{Q: s.db, Visible: v.AttributeCondition("e", "a", "o"),
-		Limit: int(limit), Exclusions: ex}, nil
+		Limit: int(limit), Exclusions: ex, Advanced: advanced,
+		SSDeepThreshold: int(threshold)}, nil
 }
 
 // relateChunk sets the RelatedAttribute list of each attribute of a chunk, with the

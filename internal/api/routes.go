@@ -64,6 +64,8 @@ func (s *Server) routes(rt *router) {
 	rt.handle("GET|POST /attributes/restSearch/{format}", s.restSearchAttributes)
 	rt.handle("GET|POST /events/restSearch", s.restSearchEvents)
 	rt.handle("GET|POST /events/restSearch/{format}", s.restSearchEvents)
+	rt.handle("GET|POST /objects/restSearch", s.restSearchObjects)
+	rt.handle("GET|POST /objects/restSearch/{format}", s.restSearchObjects)
 
 	// Tags, sharing groups, object templates.
 	rt.handle("GET /tags/index", s.indexTags)
@@ -136,6 +138,10 @@ func (s *Server) routes(rt *router) {
 	rt.handle("POST /events/addTag/{id}/{tag}", s.tagEvent)
 	rt.handle("POST /events/removeTag/{id}", s.untagEvent)
 	rt.handle("POST /events/removeTag/{id}/{tag}", s.untagEvent)
+	rt.handle("POST /events/freeTextImport/{id}", s.freeTextImport)
+	rt.handle("POST /events/freeTextImport/{id}/{warninglists}", s.freeTextImport)
+	rt.handle("POST /events/freeTextImport/{id}/{warninglists}/{meta}", s.freeTextImport)
+	rt.handle("POST /events/add_misp_export", s.addMISPExport)
 	rt.handle("POST /attributes/add/{event}", s.addAttributes)
 	rt.describe("/attributes/add/{event}", attributesDescription)
 	rt.handle("POST /attributes/edit/{id}", s.editAttribute)

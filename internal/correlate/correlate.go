@@ -6,7 +6,9 @@
 //
 // The rules follow MISP: exact, case-sensitive equality of value1 or value2 of one attribute
 // with value1 or value2 of another, in another event; some types never correlate; for the
-// *|port types only value1 does; disabled, deleted and excluded values do not.
+// *|port types only value1 does; disabled, deleted and excluded values do not. With
+// MISP.enable_advanced_correlations, IP addresses also correlate with the CIDR blocks that
+// contain them, and ssdeep hashes with similar ones (see advanced.go).
 package correlate
 
 import (
@@ -82,10 +84,6 @@ func (ex *Exclusions) Excluded(v string) bool {
 }
 
 // Values returns the value parts of a that correlate, at most two, without duplicates.
-//
-// TODO: MISP.enable_advanced_correlations (IPs inside CIDR ranges, ssdeep similarity) is
-// not implemented: only equal values correlate, which is MISP's default. DESIGN.md §4
-// plans a prefix index (net/netip with bart) and ssdeep chunk-size buckets for them.
 func Values(a Attr, ex *Exclusions) []string {
 	if a.Off || misp.CorrelatesNever(a.Type) {
 		return nil

@@ -36,9 +36,14 @@ func (ex *Exclusions) terms() (exact, like []string) {
 func Clean(ctx context.Context, q store.Querier, ex *Exclusions) error {
 	exact, like := ex.terms()
 	var gone []store.CorrelationRow
+	var goneValue1 []Attr // the attributes whose value1 is excluded, for the advanced indexes
 	keep := func(a *store.IndexedAttribute) error {
 		if v, ok := partOf(a, a.Row.ValueHash); ok && ex.Excluded(v) {
 			gone = append(gone, a.Row)
+			if v == a.Value1 {
+				goneValue1 = append(goneValue1, Attr{ID: a.ID, EventID: a.EventID, Type: a.Type,
+					Value1: a.Value1})
+			}
 		}
 		return nil
 	}
@@ -52,7 +57,10 @@ func Clean(ctx context.Context, q store.Querier, ex *Exclusions) error {
 	if err := store.IndexedRowsLike(ctx, q, like, keep); err != nil {
 		return fmt.Errorf("correlate: clean: %w", err)
 	}
-	return store.DeleteCorrelations(ctx, q, gone)
+	if err := store.DeleteCorrelations(ctx, q, gone); err != nil {
+		return err
+	}
+	return store.DeleteAdvancedCorrelations(ctx, q, advancedRows(goneValue1, nil))
 }
 
 // Exclude removes from the index the rows of the values pattern matches, as a new
@@ -76,6 +84,9 @@ func Include(ctx context.Context, tx *store.Tx, pattern string, remaining *Exclu
 	}
 	// Rows of values that another part of the attribute shares may be there already.
 	if err := store.AddCorrelations(ctx, tx, Rows(attrs, remaining)); err != nil {
+		return fmt.Errorf("correlate: include: %w", err)
+	}
+	if err := store.InsertAdvancedCorrelations(ctx, tx, advancedRows(attrs, remaining)); err != nil {
 		return fmt.Errorf("correlate: include: %w", err)
 	}
 	return nil

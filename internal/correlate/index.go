@@ -28,11 +28,15 @@ func Rows(attrs []Attr, ex *Exclusions) []store.CorrelationRow {
 	return rows
 }
 
-// Index adds the correlating values of attrs to the index, inside the caller's transaction:
+// Index adds the correlating values of attrs to the index (and to the advanced indexes),
+// inside the caller's transaction:
 // attrs have no rows there yet (new attributes, or attributes whose rows were just
 // removed). Attributes that do not correlate add nothing.
 func Index(ctx context.Context, tx *store.Tx, attrs []Attr, ex *Exclusions) error {
 	if err := store.InsertCorrelations(ctx, tx, Rows(attrs, ex)); err != nil {
+		return fmt.Errorf("correlate: index: %w", err)
+	}
+	if err := store.InsertAdvancedCorrelations(ctx, tx, advancedRows(attrs, ex)); err != nil {
 		return fmt.Errorf("correlate: index: %w", err)
 	}
 	return nil
@@ -47,6 +51,9 @@ func Remove(ctx context.Context, q store.Querier, attrs []Attr) error {
 		all[i].Off = false
 	}
 	if err := store.DeleteCorrelations(ctx, q, Rows(all, nil)); err != nil {
+		return fmt.Errorf("correlate: remove: %w", err)
+	}
+	if err := store.DeleteAdvancedCorrelations(ctx, q, advancedRows(all, nil)); err != nil {
 		return fmt.Errorf("correlate: remove: %w", err)
 	}
 	return nil

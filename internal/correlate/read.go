@@ -10,13 +10,16 @@ import (
 	"github.com/cairn-project/cairn/internal/store"
 )
 
-// Reader answers correlation questions for one reader, from the index.
+// Reader answers correlation questions for one reader, from the index. It is used by one
+// goroutine at a time.
 //
 // A correlation joins a value part of an attribute on the reading side with an attribute
 // of another event that has the same value part. It is shown when the reader may see
 // both attributes (the reading side passes only those it may see), when the value is not
 // over-correlating (more than Limit rows of the index share its hash), and when the
-// values are really equal: the hash only finds the candidates.
+// values are really equal: the hash only finds the candidates. With Advanced, the
+// attributes that relate by advanced correlation are found in the advanced indexes and
+// checked in the same way (see advanced.go).
 type Reader struct {
 	Q store.Querier
 	// Visible is the reader's access condition on an attribute aliased a, its event e and
@@ -27,6 +30,13 @@ type Reader struct {
 	// Exclusions are the correlation exclusions: the reading side's excluded values do
 	// not correlate, whatever rows the index still holds.
 	Exclusions *Exclusions
+	// Advanced is MISP.enable_advanced_correlations: IP addresses correlate with the CIDR
+	// blocks that contain them, ssdeep hashes with those that score SSDeepThreshold or more.
+	Advanced bool
+	// SSDeepThreshold is MISP.ssdeep_correlation_threshold (0: MISP's default, 40).
+	SSDeepThreshold int
+
+	adv *advancedRead // what Candidates read of the advanced indexes, for OverCorrelating
 }
 
 // Own looks up an attribute of the reading side, by id, among those the reader may see.
@@ -53,11 +63,20 @@ type Match struct {
 }
 
 // shared returns the value part of the reading side's attribute of pair p that the other
-// side o has too, if the reader may see that attribute.
+// side o has too, if the reader may see that attribute. For a pair of advanced correlation
+// it is the value1 of o, if it relates to the value1 of the reading side's attribute.
 func (r *Reader) shared(own Own, p store.CorrelationPair, o *store.CorrelatedAttribute) (
 	string, bool) {
 	a, ok := own(p.Own.AttributeID)
 	if !ok {
+		return "", false
+	}
+	if p.Advanced {
+		v := Values(a, r.Exclusions)
+		if r.Advanced && len(v) > 0 && v[0] == a.Value1 && !r.Exclusions.Excluded(o.Value1) &&
+			advancedRelated(a.Type, a.Value1, o.Type, o.Value1, r.threshold()) {
+			return o.Value1, true
+		}
 		return "", false
 	}
 	for _, v := range Values(a, r.Exclusions) {
@@ -77,8 +96,9 @@ func (r *Reader) limit() int {
 }
 
 // Candidates returns the pairs of index rows that join an attribute of event eventID with
-// an attribute of another event, for the values that are not over-correlating. It reads
-// the index only; RelatedEvents and EventMatches check them.
+// an attribute of another event, for the values that are not over-correlating, and with
+// Advanced the pairs the advanced indexes give. It reads the indexes only; RelatedEvents
+// and EventMatches check them.
 func (r *Reader) Candidates(ctx context.Context, eventID int64) ([]store.CorrelationPair, error) {
 	var pairs []store.CorrelationPair
 	err := store.EventCorrelationCandidates(ctx, r.Q, eventID, r.limit(),
@@ -88,6 +108,13 @@ func (r *Reader) Candidates(ctx context.Context, eventID int64) ([]store.Correla
 		})
 	if err != nil {
 		return nil, fmt.Errorf("correlate: candidates: %w", err)
+	}
+	if r.Advanced {
+		adv, err := r.eventAdvanced(ctx, eventID)
+		if err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, adv.pairs...)
 	}
 	return pairs, nil
 }
@@ -204,12 +231,46 @@ func (r *Reader) AttributeMatches(ctx context.Context, attrs []Attr, max int) ([
 	if err != nil {
 		return nil, fmt.Errorf("correlate: related attributes: %w", err)
 	}
+	if r.Advanced {
+		// Only the rows in the indexes: an attribute of an event that disables
+		// correlation has none.
+		own, err := store.PresentAdvancedRows(ctx, r.Q, advancedRows(attrs, r.Exclusions))
+		if err != nil {
+			return nil, err
+		}
+		adv, err := r.advanced(ctx, own)
+		if err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, adv.pairs...)
+	}
 	return r.matches(ctx, OwnOf(attrs), pairs, max)
 }
 
-// OverCorrelating returns the value hashes of event eventID that are over the limit.
+// OverCorrelating returns the value hashes of event eventID that are over the limit: those
+// that too many rows of the index share, and with Advanced the value1 of the attributes
+// that relate by advanced correlation to too many others.
 func (r *Reader) OverCorrelating(ctx context.Context, eventID int64) (map[int64]bool, error) {
-	return store.EventOverCorrelating(ctx, r.Q, eventID, r.limit())
+	over, err := store.EventOverCorrelating(ctx, r.Q, eventID, r.limit())
+	if err != nil || !r.Advanced {
+		return over, err
+	}
+	adv, err := r.eventAdvanced(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(adv.over))
+	for id := range adv.over {
+		ids = append(ids, id)
+	}
+	values, err := store.AttributeValues(ctx, r.Q, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range values {
+		over[Hash(v[1])] = true
+	}
+	return over, nil
 }
 
 func dedupe(ids []int64) []int64 {

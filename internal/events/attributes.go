@@ -94,6 +94,9 @@ func (s *Service) AddAttributes(ctx context.Context, a *Actor, ref store.EventRe
 		return nil, fmt.Errorf("events: add attributes: %w", err)
 	}
 	out := &AttributesResult{}
+	if err := s.attachedTags(ctx, p); err != nil {
+		return nil, err
+	}
 	for _, at := range p.attrs {
 		out.Attributes = append(out.Attributes, *at)
 	}
@@ -101,6 +104,29 @@ func (s *Service) AddAttributes(ctx context.Context, a *Actor, ref store.EventRe
 		out.Errors = failed
 	}
 	return out, nil
+}
+
+// attachedTags sets the Tag list of the plan's stored attributes that came with tags to the
+// tags attached to them, local ones included: MISP answers attributes/add with the links it
+// stored.
+func (s *Service) attachedTags(ctx context.Context, p *plan) error {
+	var ids []int64
+	for i, at := range p.attrs {
+		if len(p.attrTags[i]) > 0 {
+			ids = append(ids, int64(at.ID))
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	tags, err := store.AttributeTagsOf(ctx, s.db, ids, true)
+	if err != nil {
+		return fmt.Errorf("events: add attributes: %w", err)
+	}
+	for _, at := range p.attrs {
+		at.Tag = tags[int64(at.ID)]
+	}
+	return nil
 }
 
 // expandValues returns the values an attribute input stands for: one, or one per item.

@@ -344,6 +344,9 @@ func (b *builder) eventFields(in *EventInput, e *model.Event, isNew bool,
 	if in.ProposalEmailLock != nil {
 		e.ProposalEmailLock = *in.ProposalEmailLock
 	}
+	if isNew && in.Locked != nil {
+		e.Locked = *in.Locked
+	}
 	if in.Protected != nil {
 		p := *in.Protected
 		e.Protected = &p

@@ -81,6 +81,8 @@ func reindexEvent(ctx context.Context, tx *store.Tx, e *model.Event) error {
 type correlationSettings struct {
 	limit, maxPerEvent int
 	disabled           bool
+	advanced           bool
+	ssdeepThreshold    int
 }
 
 func (s *Service) correlationSettings(ctx context.Context) (correlationSettings, error) {
@@ -96,6 +98,14 @@ func (s *Service) correlationSettings(ctx context.Context) (correlationSettings,
 	if cs.disabled, err = s.settings.Bool(ctx, "MISP.completely_disable_correlation"); err != nil {
 		return cs, fmt.Errorf("events: settings: %w", err)
 	}
+	if cs.advanced, err = s.settings.Bool(ctx, "MISP.enable_advanced_correlations"); err != nil {
+		return cs, fmt.Errorf("events: settings: %w", err)
+	}
+	threshold, err := s.settings.Int(ctx, "MISP.ssdeep_correlation_threshold")
+	if err != nil {
+		return cs, fmt.Errorf("events: settings: %w", err)
+	}
+	cs.ssdeepThreshold = int(threshold)
 	cs.limit, cs.maxPerEvent = int(limit), int(max)
 	if cs.maxPerEvent <= 0 {
 		cs.maxPerEvent = 5000
@@ -156,7 +166,8 @@ func (cr *correlationRead) read(ctx context.Context, s *Service, q store.Querier
 		return err
 	}
 	cr.r = &correlate.Reader{Q: q, Visible: v.AttributeCondition("e", "a", "o"),
-		Limit: cr.cs.limit, Exclusions: ex}
+		Limit: cr.cs.limit, Exclusions: ex, Advanced: cr.cs.advanced,
+		SSDeepThreshold: cr.cs.ssdeepThreshold}
 	cr.pairs, err = cr.r.Candidates(ctx, eventID)
 	return err
 }

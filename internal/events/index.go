@@ -125,13 +125,13 @@ func (s *Service) applyFilters(ctx context.Context, f *store.EventFilter,
 		case "tag", "tags":
 			err = s.tagFilter(ctx, f, values)
 		case "distribution":
-			f.Distributions, _ = splitInts(values)
+			f.Distributions, f.NotDistributions = splitInts(values)
 		case "sharinggroup":
-			f.SharingGroupIDs, _ = splitInts(values)
+			f.SharingGroupIDs, f.NotSharingGroupIDs = splitInts(values)
 		case "analysis":
-			f.Analysis, _ = splitInts(values)
+			f.Analysis, f.NotAnalysis = splitInts(values)
 		case "threatlevel":
-			f.ThreatLevels, _ = splitInts(values)
+			f.ThreatLevels, f.NotThreatLevels = splitInts(values)
 		case "email":
 			f.CreatorEmail = first(values)
 		case "hasproposal":

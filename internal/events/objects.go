@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/cairn-project/cairn/internal/acl"
 	"github.com/cairn-project/cairn/internal/library"
 	"github.com/cairn-project/cairn/internal/misp"
@@ -26,43 +28,76 @@ const (
 // validateAgainstTemplate checks an object against its template, as MISP does: the elements
 // it requires, requires one of, and allows more than once (reference §1.3). templateRef is
 // the template named in the path of objects/add (id, uuid or name), or "" to use the
-// object's template_uuid and template_version. An object whose template the instance does
-// not know is accepted unchecked, as MISP accepts it.
-func (s *Service) validateAgainstTemplate(ctx context.Context, templateRef string,
-	o *model.Object, attrs []*model.Attribute) error {
+// object's template_uuid and template_version; a template named in the path must exist.
+// An object whose template the instance does not know is saved unchecked when it carries
+// the template's members itself (see templateInformation), as MISP saves it.
+func (s *Service) validateAgainstTemplate(ctx context.Context, eventID int64, templateRef string,
+	in *ObjectInput, o *model.Object, attrs []*model.Attribute) error {
 	var t *library.Template
 	var err error
 	switch {
 	case templateRef != "":
 		t, err = library.LookupTemplate(ctx, s.db, templateRef)
+		if errors.Is(err, store.ErrNotFound) {
+			return unknownTemplate(eventID, templateRef)
+		}
 	case o.TemplateUUID != "":
 		t, err = library.LookupTemplateVersion(ctx, s.db, o.TemplateUUID, int64(o.TemplateVersion))
 		if errors.Is(err, store.ErrNotFound) {
 			t, err = library.LookupTemplate(ctx, s.db, o.TemplateUUID)
 		}
 	default:
-		return nil
+		err = store.ErrNotFound
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return nil
+		return templateInformation(in)
 	}
 	if err != nil {
 		return err
 	}
-	in := make([]library.ObjectAttr, 0, len(attrs))
+	elems := make([]library.ObjectAttr, 0, len(attrs))
 	for _, a := range attrs {
 		rel := ""
 		if a.ObjectRelation != nil {
 			rel = *a.ObjectRelation
 		}
-		in = append(in, library.ObjectAttr{Relation: rel, Type: a.Type})
+		elems = append(elems, library.ObjectAttr{Relation: rel, Type: a.Type})
 	}
 	var oe *library.ObjectError
 	// note: only the rules MISP enforces refuse an object; the stricter checks of
 	// ValidateObject (relation missing, type differing from the template) would refuse
 	// objects that MISP and its peers accept.
-	if err := library.ValidateObject(t, in); errors.As(err, &oe) && oe.Kind <= library.NotMultiple {
+	if err := library.ValidateObject(t, elems); errors.As(err, &oe) && oe.Kind <= library.NotMultiple {
 		return invalid(oe.Message)
+	}
+	return nil
+}
+
+// unknownTemplate is MISP's refusal of objects/add with a template in its path that the
+// instance does not have: 404 for a uuid, a save failure naming the event and template
+// otherwise.
+func unknownTemplate(eventID int64, templateRef string) error {
+	if _, err := uuid.Parse(templateRef); err == nil {
+		return notFound("Invalid template.")
+	}
+	return &Error{Kind: Invalid, Errors: "No valid template found to edit the object.",
+		Target: fmt.Sprintf("%d/%s", eventID, templateRef)}
+}
+
+// templateInformation refuses an object of a template the instance does not know unless it
+// names the template itself: MISP saves such an object only with its name, meta-category,
+// description, template_version and template_uuid set, and names the first one missing.
+func templateInformation(in *ObjectInput) error {
+	for _, m := range []struct {
+		field string
+		set   bool
+	}{{"name", in.Name != nil}, {"meta-category", in.MetaCategory != nil},
+		{"description", in.Description != nil}, {"template_version", in.TemplateVersion != nil},
+		{"template_uuid", in.TemplateUUID != nil}} {
+		if !m.set {
+			return invalid("Object could not be saved.\ntemplate: No valid template found " +
+				"and object lacking template information. (" + m.field + ")")
+		}
 	}
 	return nil
 }
@@ -109,7 +144,8 @@ func (s *Service) AddObject(ctx context.Context, a *Actor, ref store.EventRef, t
 		}
 		return nil, invalid(errs)
 	}
-	if err := s.validateAgainstTemplate(ctx, templateRef, p.objs[0], p.attrs); err != nil {
+	err = s.validateAgainstTemplate(ctx, int64(e.ID), templateRef, in, p.objs[0], p.attrs)
+	if err != nil {
 		return nil, err
 	}
 	if breakOnDuplicate || boolOr(in.BreakOnDuplicate, false) {
@@ -210,7 +246,7 @@ func (s *Service) findWritableObject(ctx context.Context, a *Actor, ref store.Ob
 // EditObject changes an object (objects/edit) as MISP's delta merge does: the object's own
 // members, then its attributes, matched by uuid (or, without one, by relation, type and
 // value) and updated when newer; new ones are added and those missing from the input are
-// soft-deleted.
+// soft-deleted. The input's references are ignored, as MISP ignores them.
 func (s *Service) EditObject(ctx context.Context, a *Actor, ref store.ObjectRef, in *ObjectInput) (
 	*ObjectResult, error) {
 	v, ex, e, err := s.findWritableObject(ctx, a, ref, false)
@@ -298,10 +334,9 @@ func (s *Service) planObjectAttributes(ctx context.Context, b *builder, e *model
 			return nil, nil, err
 		}
 	}
-	for _, r := range in.ObjectReference {
-		c.plan.refs = append(c.plan.refs, plannedRef{objIndex: -1, objectID: int64(o.ID),
-			objectUUID: o.UUID, in: r})
-	}
+	// note: the object's ObjectReference list is left alone, as MISP's objects/edit leaves
+	// it: clients such as PyMISP send the stored references back with every edit, and
+	// references are written through objectReferences/add and events/edit.
 	if err := s.finishPlan(ctx, c.plan, int64(e.ID)); err != nil {
 		return nil, nil, err
 	}

@@ -323,11 +323,16 @@ func (s *Service) writeTags(ctx context.Context, tx *store.Tx, a *Actor, eventID
 
 // writeReferences stores the plan's references. A target is looked up among the plan's
 // objects and attributes, then among the event's stored ones; a reference to anything
-// outside the event is left out and noted in skipped.
+// outside the event is left out and noted in skipped. A reference whose uuid is stored
+// already updates the stored one (see updateReference) instead of being added again.
 func (s *Service) writeReferences(ctx context.Context, tx *store.Tx, e *model.Event, p *plan,
 	au *audit) error {
 	if len(p.refs) == 0 {
 		return nil
+	}
+	known, err := storedReferences(ctx, tx, p.refs)
+	if err != nil {
+		return err
 	}
 	targets := map[string]store.ReferenceTarget{}
 	for _, o := range p.objs {
@@ -341,6 +346,12 @@ func (s *Service) writeReferences(ctx context.Context, tx *store.Tx, e *model.Ev
 	now := s.unix()
 	var refs []*model.ObjectReference
 	for i, pr := range p.refs {
+		if old, ok := known[lowerTrim(pr.in.UUID)]; ok {
+			if err := updateReference(ctx, tx, e, old, &pr.in, now, au); err != nil {
+				return err
+			}
+			continue
+		}
 		if pr.objIndex >= 0 {
 			pr.objectID, pr.objectUUID = int64(p.objs[pr.objIndex].ID), p.objs[pr.objIndex].UUID
 		}
@@ -367,6 +378,59 @@ func (s *Service) writeReferences(ctx context.Context, tx *store.Tx, e *model.Ev
 			(&change{}).set("referenced_uuid", nil, r.ReferencedUUID).
 				set("relationship_type", nil, r.RelationshipType))
 	}
+	return nil
+}
+
+// storedReferences returns, by uuid, the stored references that planned ones name.
+func storedReferences(ctx context.Context, q store.Querier, refs []plannedRef) (
+	map[string]model.ObjectReference, error) {
+	var uuids []string
+	for _, pr := range refs {
+		if u := lowerTrim(pr.in.UUID); u != "" {
+			uuids = append(uuids, u)
+		}
+	}
+	if len(uuids) == 0 {
+		return nil, nil
+	}
+	taken, err := store.UUIDsTaken(ctx, q, "object_references", uuids)
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[string]model.ObjectReference, len(taken))
+	for u := range taken {
+		r, err := store.FindReference(ctx, q, 0, u)
+		if err != nil {
+			return nil, err
+		}
+		known[u] = r
+	}
+	return known, nil
+}
+
+// updateReference applies a reference of the input to the stored reference with its uuid,
+// as MISP's events/add and events/edit do: unless the input's timestamp is not newer, its
+// relationship type, comment and deleted flag replace the stored ones. A reference of
+// another event is left as it is.
+func updateReference(ctx context.Context, tx *store.Tx, e *model.Event,
+	old model.ObjectReference, in *ReferenceInput, now int64, au *audit) error {
+	if old.EventID != e.ID || (in.Timestamp != nil && *in.Timestamp <= old.Timestamp) {
+		return nil
+	}
+	r := old
+	r.RelationshipType = strOr(in.RelationshipType, r.RelationshipType)
+	r.Comment = textOr(in.Comment, r.Comment)
+	r.Deleted = misp.Bool(boolOr(in.Deleted, bool(r.Deleted)))
+	if in.Timestamp == nil && r == old {
+		return nil
+	}
+	r.Timestamp = misp.StrInt(intOr(in.Timestamp, now))
+	if err := store.UpdateReference(ctx, tx, &r); err != nil {
+		return err
+	}
+	au.record(actionEdit, "ObjectReference", int64(r.ID), int64(e.ID), r.RelationshipType,
+		(&change{}).diff("relationship_type", old.RelationshipType, r.RelationshipType).
+			diff("comment", old.Comment, r.Comment).diff("deleted", old.Deleted, r.Deleted))
 	return nil
 }
 

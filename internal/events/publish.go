@@ -12,12 +12,17 @@ import (
 const msgNotDeleted = "Event was not deleted."
 
 // PublishEvent publishes an event: published is set and publish_timestamp moves to now; the
-// event's timestamp is left alone (reference §3.6).
+// event's timestamp is left alone (reference §3.6). As in MISP, a role without perm_publish
+// is refused before the event is looked up, and an event of another creator organisation
+// is refused with 405.
 //
 // TODO: MISP then pushes the event to the servers whose push rules allow it and notifies
 // ZeroMQ and Kafka subscribers, from a background job; Cairn has no sync or pub/sub yet, so
 // publishing only changes the event.
 func (s *Service) PublishEvent(ctx context.Context, a *Actor, id int64) error {
+	if !a.SiteAdmin() && !bool(a.Role.Publish) {
+		return forbidden(msgNoFunctionality)
+	}
 	return s.setPublished(ctx, a, id, true)
 }
 
@@ -36,6 +41,9 @@ func (s *Service) setPublished(ctx context.Context, a *Actor, id int64, publishe
 		return notFoundAs(err, msgInvalidEventDot)
 	}
 	if !acl.CanPublish(a.Principal, &e) {
+		if published {
+			return notAllowed("You do not have the permission to do that.")
+		}
 		return forbidden(msgNoPermission)
 	}
 	now := s.unix()

@@ -65,6 +65,9 @@ type Error struct {
 	Location string
 	// ID is the id member of an Invalid refusal, when MISP sends one.
 	ID int64
+	// Target is set when MISP names what was refused in the url and id members of an
+	// Invalid refusal ("<event id>/<template>" for an unknown template of objects/add).
+	Target string
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -32,7 +32,7 @@ type Params struct {
 	Value, Value1, Value2, Type, Category, ObjectRelation, Comment Terms
 	Org, Tags, EventTags, EventID, UUID, EventInfo                 Terms
 	ThreatLevel, Distribution, SharingGroup, Analysis              Terms
-	ObjectName, ObjectTemplateUUID                                 Terms
+	ObjectName, ObjectTemplateUUID, ObjectTemplateVersion          Terms
 
 	From, To                                      string // dates YYYY-MM-DD
 	Last                                          int64  // publish_timestamp ≥ this (Unix s)
@@ -108,6 +108,7 @@ func (p *Params) set(key string, raw json.RawMessage, now time.Time) error {
 		"distribution": &p.Distribution, "sharinggroup": &p.SharingGroup,
 		"sharing_group_id": &p.SharingGroup, "analysis": &p.Analysis,
 		"object_name": &p.ObjectName, "object_template_uuid": &p.ObjectTemplateUUID,
+		"object_template_version": &p.ObjectTemplateVersion,
 	}
 	flags := map[string]*bool{
 		"includeEventTags": &p.IncludeEventTags, "includeContext": &p.IncludeContext,

@@ -29,6 +29,9 @@ type CorrelationRow struct {
 // shares its value hash.
 type CorrelationPair struct {
 	Own, Other CorrelationRow
+	// Advanced marks a pair of advanced correlation (an address inside a CIDR block, similar
+	// ssdeep hashes), found by the advanced indexes: its value hashes are not used.
+	Advanced bool
 }
 
 // corrBatch keeps a statement with an IN list of ids short.
@@ -70,23 +73,26 @@ func insertCorrelations(ctx context.Context, tx *Tx, rows []CorrelationRow, tail
 	return nil
 }
 
-// DeleteObjectCorrelations removes the index rows of the attributes of an object.
+// DeleteObjectCorrelations removes the index rows of the attributes of an object, those
+// of advanced correlation too.
 func DeleteObjectCorrelations(ctx context.Context, q Querier, eventID, objectID int64) error {
 	_, err := q.ExecContext(ctx, `DELETE FROM correlations WHERE event_id = $1
 		AND attribute_id IN (SELECT id FROM attributes WHERE object_id = $2)`, eventID, objectID)
 	if err != nil {
 		return fmt.Errorf("store: delete object correlations: %w", err)
 	}
-	return nil
+	return deleteAdvancedWhere(ctx, q, `event_id = $1
+		AND attribute_id IN (SELECT id FROM attributes WHERE object_id = $2)`, eventID, objectID)
 }
 
-// DeleteEventCorrelations removes the index rows of every attribute of an event.
+// DeleteEventCorrelations removes the index rows of every attribute of an event, those of
+// advanced correlation too.
 func DeleteEventCorrelations(ctx context.Context, q Querier, eventID int64) error {
 	_, err := q.ExecContext(ctx, `DELETE FROM correlations WHERE event_id = $1`, eventID)
 	if err != nil {
 		return fmt.Errorf("store: delete event correlations: %w", err)
 	}
-	return nil
+	return deleteAdvancedWhere(ctx, q, `event_id = $1`, eventID)
 }
 
 // DeleteCorrelations removes the given rows of the index, found by their key; rows that

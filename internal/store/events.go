@@ -223,9 +223,13 @@ type EventFilter struct {
 	TagIDs, NotTagIDs    []int64
 	NoMatch              bool // a filter named something that does not exist
 	Distributions        []int64
+	NotDistributions     []int64
 	SharingGroupIDs      []int64
+	NotSharingGroupIDs   []int64
 	Analysis             []int64
+	NotAnalysis          []int64
 	ThreatLevels         []int64
+	NotThreatLevels      []int64
 	CreatorEmail         string
 	TimestampFrom        int64
 	PublishTimestampFrom int64
@@ -291,9 +295,13 @@ func (f *EventFilter) where() (string, []any) {
 			"et.tag_id IN (" + ints(f.NotTagIDs) + "))")
 	}
 	b.inInts("e.distribution", f.Distributions, false)
+	b.inInts("e.distribution", f.NotDistributions, true)
 	b.inInts("e.sharing_group_id", f.SharingGroupIDs, false)
+	b.inInts("e.sharing_group_id", f.NotSharingGroupIDs, true)
 	b.inInts("e.analysis", f.Analysis, false)
+	b.inInts("e.analysis", f.NotAnalysis, true)
 	b.inInts("e.threat_level_id", f.ThreatLevels, false)
+	b.inInts("e.threat_level_id", f.NotThreatLevels, true)
 	if f.CreatorEmail != "" {
 		b.add("LOWER(u.email) LIKE " + b.param("%"+strings.ToLower(f.CreatorEmail)+"%"))
 	}

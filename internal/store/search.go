@@ -68,7 +68,9 @@ func (s *AttributeSearch) where() (string, []any) {
 	s.valueTerms(&b, p.EventInfo, "e.info")
 	s.intTerms(&b, p.ThreatLevel, "e.threat_level_id")
 	s.intTerms(&b, p.Distribution, "a.distribution")
-	s.intTerms(&b, p.SharingGroup, "a.sharing_group_id")
+	// MISP matches an attribute on its own sharing group or on its event's, so that the
+	// attributes that inherit an event's sharing group are found with it.
+	s.intTerms(&b, p.SharingGroup, "e.sharing_group_id", "a.sharing_group_id")
 	s.intTerms(&b, p.Analysis, "e.analysis")
 	s.idOrUUIDTerms(&b, p.EventID, "a.event_id", "e.uuid")
 	s.uuidTerms(&b, p.UUID)
@@ -192,7 +194,9 @@ func (s *AttributeSearch) valueTerms(b *condBuilder, t search.Terms, cols ...str
 	}
 }
 
-func (s *AttributeSearch) intTerms(b *condBuilder, t search.Terms, col string) {
+// intTerms filters on integer columns: one of cols in the OR values, and none of cols in
+// the NOT values.
+func (s *AttributeSearch) intTerms(b *condBuilder, t search.Terms, cols ...string) {
 	parse := func(vs []string) []int64 {
 		var out []int64
 		for _, v := range vs {
@@ -207,9 +211,17 @@ func (s *AttributeSearch) intTerms(b *condBuilder, t search.Terms, col string) {
 		if len(ids) == 0 {
 			b.add("false")
 		}
-		b.inInts(col, ids, false)
+		var either condBuilder
+		for _, col := range cols {
+			either.inInts(col, ids, false)
+		}
+		if len(either.conds) > 0 {
+			b.add("(" + strings.Join(either.conds, " OR ") + ")")
+		}
 	}
-	b.inInts(col, parse(t.NOT), true)
+	for _, col := range cols {
+		b.inInts(col, parse(t.NOT), true)
+	}
 }
 
 // idOrUUIDTerms filters on ids or uuids given together.
