@@ -9,7 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -105,11 +109,39 @@ func benchmarkEventAdd(b *testing.B, n int) {
 	for i := range bodies {
 		bodies[i] = benchEvent(n)
 	}
+	runtime.GC()
+	var peak uint64
+	stop := sampleHeap(&peak)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		e.post(b, client, "/events/add", bodies[i])
+		// The answer (the whole stored event) is read and dropped as it arrives, so that
+		// the heap's peak is the server's, plus the request bodies made above.
+		exportAll(b, e, client, "/events/add", string(bodies[i]))
+		bodies[i] = nil
 	}
+	b.StopTimer()
+	stop()
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "attributes/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	if rss := peakRSS(); rss > 0 {
+		b.ReportMetric(float64(rss)/(1<<20), "process-peak-RSS-MB")
+	}
+}
+
+// peakRSS returns the largest resident size the process has had (Linux's VmHWM), or 0 where
+// it cannot be read. It counts the client's side too, so it bounds the server's from above.
+func peakRSS() uint64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(raw)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 func BenchmarkEventAdd10k(b *testing.B)  { benchmarkEventAdd(b, 10_000) }
