@@ -200,6 +200,7 @@ func (s *Server) viewEvent(w http.ResponseWriter, r *http.Request) error {
 		NoEventCorrelations: n.Has("includeEventCorrelations") &&
 			!namedTrue(n, "includeEventCorrelations"),
 		GranularCorrelations: namedTrue(n, "includeGranularCorrelations"),
+		Sightings:            !namedTrue(n, "noSightings"),
 	}
 	e, err := s.ops().ViewEvent(r.Context(), actor(r), ref, opt)
 	if err != nil {

@@ -49,7 +49,9 @@ func (s *Server) restSearchEvents(w http.ResponseWriter, r *http.Request) error 
 	ops, act := s.ops(), actor(r)
 	opt := events.ViewOptions{Deleted: p.Deleted != search.LiveOnly,
 		ExcludeLocalTags: p.ExcludeLocalTags, IncludeAttachments: p.WithAttachments,
-		GranularCorrelations: p.IncludeGranularCorrelations, IncludeAllTags: p.IncludeAllTags}
+		GranularCorrelations: p.IncludeGranularCorrelations, IncludeAllTags: p.IncludeAllTags,
+		// Only MISP's JSON export carries the sightings of the attributes.
+		Sightings: p.ReturnFormat == "json" && !p.Metadata}
 	narrow := func(e *model.Event) { narrowEvent(e, p, v) }
 	err = store.SearchEvents(ctx, s.db, q, func(e *model.Event) error {
 		if err := ops.FillSearchedEvent(ctx, act, v, e, opt, narrow); err != nil {

@@ -165,6 +165,21 @@ func (s *Server) routes(rt *router) {
 	rt.handle("POST /object_references/delete/{id}", s.deleteReference)
 	rt.handle("POST /object_references/delete/{id}/{hard}", s.deleteReference)
 
+	// Sightings.
+	rt.handle("GET|POST /sightings/add", s.addSighting)
+	rt.handle("GET|POST /sightings/add/{id}", s.addSighting)
+	rt.handle("GET|POST /sightings/delete/{id}", s.deleteSighting)
+	rt.handle("GET /sightings/view/{id}", s.viewSighting)
+	rt.handle("GET|POST /sightings/index", s.indexSightings)
+	rt.handle("GET|POST /sightings/index/{event}", s.indexSightings)
+	rt.handle("GET|POST /sightings/listSightings", s.listSightings)
+	rt.handle("GET|POST /sightings/listSightings/{id}", s.listSightings)
+	rt.handle("GET|POST /sightings/listSightings/{id}/{context}", s.listSightings)
+	rt.handle("GET|POST /sightings/listSightings/{id}/{context}/{org}", s.listSightings)
+	rt.handle("GET|POST /sightings/restSearch", s.restSearchSightings)
+	rt.handle("GET|POST /sightings/restSearch/{context}", s.restSearchSightings)
+	rt.handle("GET|POST /sightings/restSearch/{context}/{format}", s.restSearchSightings)
+
 	// Correlations.
 	rt.handle("GET /correlation_exclusions", s.indexCorrelationExclusions)
 	rt.handle("GET /correlation_exclusions/index", s.indexCorrelationExclusions)

@@ -115,7 +115,9 @@ func (s *Service) EditEvent(ctx context.Context, a *Actor, ref store.EventRef, i
 	if err != nil {
 		return nil, fmt.Errorf("events: edit: %w", err)
 	}
-	out, err := s.ViewEvent(ctx, a, store.EventRef{ID: int64(e.ID)}, ViewOptions{})
+	// As MISP, the edited event comes back as events/view sends it, sightings included.
+	out, err := s.ViewEvent(ctx, a, store.EventRef{ID: int64(e.ID)},
+		ViewOptions{Sightings: true})
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,9 @@ type ViewOptions struct {
 	// IncludeAllTags keeps the tags that are not exportable, which MISP leaves out of the
 	// event JSON it sends otherwise.
 	IncludeAllTags bool
+	// Sightings attaches to each attribute the sightings the reader is shown (events/view
+	// unless noSightings:1, events/restSearch in json).
+	Sightings bool
 }
 
 // exportableTags drops the tags that are not exportable unless all are asked for.
@@ -92,6 +95,8 @@ type content struct {
 	objects []model.Object
 	refs    []model.ObjectReference
 	reports []model.EventReport
+	// sightings holds the sightings to attach, by attribute id.
+	sightings map[int64][]model.Sighting
 	// attributes calls fn with the attributes outside objects (inObjects false) or inside
 	// them (true), in id order.
 	attributes func(inObjects bool, fn func(*model.Attribute) error) error
@@ -114,8 +119,14 @@ func (s *Service) loadContent(ctx context.Context, q store.Querier, a *Actor, v 
 	if err != nil {
 		return err
 	}
+	var sightings map[int64][]model.Sighting
+	if opt.Sightings {
+		if sightings, err = s.eventSightings(ctx, q, v, id); err != nil {
+			return err
+		}
+	}
 	aq := store.AttributeQuery{EventID: id, Visible: v.ChildCondition("a", owner), Deleted: opt.Deleted}
-	c := &content{objects: objects, refs: refs, reports: reports,
+	c := &content{objects: objects, refs: refs, reports: reports, sightings: sightings,
 		attributes: func(inObjects bool, fn func(*model.Attribute) error) error {
 			aq.InObjects = inObjects
 			return store.EventAttributes(ctx, q, aq, fn)
@@ -167,6 +178,12 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, a *Actor, e *mo
 	take := func(a *model.Attribute) model.Attribute {
 		out := *a
 		out.Tag = attrTags[int64(a.ID)]
+		if list := c.sightings[int64(a.ID)]; len(list) > 0 {
+			for i := range list {
+				list[i].AttributeUUID = a.UUID
+			}
+			out.Sighting = list
+		}
 		if d, ok := files[int64(a.ID)]; ok {
 			out.Data = base64.StdEncoding.EncodeToString(d)
 		}

@@ -119,6 +119,10 @@ type Attribute struct {
 	SharingGroup       *SharingGroupSummary `json:"SharingGroup,omitempty"`
 	ShadowAttribute    []any                `json:"ShadowAttribute"`
 	Tag                []AttachedTag        `json:"Tag,omitempty"`
+	// Sighting lists the sightings of the attribute that the reader is shown (events/view
+	// unless noSightings:1, events/restSearch in json); MISP leaves the member out when
+	// there are none.
+	Sighting []Sighting `json:"Sighting,omitempty"`
 	// CorrelationExclusion and OverCorrelation flag, with includeGranularCorrelations, a
 	// value that a correlation exclusion keeps out or that correlates too widely.
 	CorrelationExclusion bool `json:"correlation_exclusion,omitempty"`

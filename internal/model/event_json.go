@@ -84,6 +84,10 @@ func (a *Attribute) appendJSON(b []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if len(a.Sighting) > 0 {
+		b = append(b, `,"Sighting":`...)
+		b = appendSightings(b, a.Sighting)
+	}
 	if a.CorrelationExclusion {
 		b = append(b, `,"correlation_exclusion":true`...)
 	}

@@ -45,6 +45,14 @@ func TestAttributeMarshalJSONMatchesReflection(t *testing.T) {
 			a.Galaxy = []any{map[string]any{"x": pick()}}
 		}
 		if rng.IntN(4) == 0 {
+			org := misp.StrInt(rng.IntN(5))
+			a.Sighting = []Sighting{{ID: 8, AttributeID: a.ID, EventID: a.EventID, OrgID: &org,
+				DateSighting: misp.StrInt(rng.Int64N(1 << 40)), UUID: pick(), Source: pick(),
+				Type: misp.StrInt(rng.IntN(3)), AttributeUUID: pick(),
+				Organisation: &SightingOrg{ID: org, UUID: pick(), Name: pick()}},
+				{ID: 9, Source: pick()}}
+		}
+		if rng.IntN(4) == 0 {
 			a.CorrelationExclusion, a.OverCorrelation = rng.IntN(2) == 0, rng.IntN(2) == 0
 			a.RelatedAttribute = []RelatedAttribute{{ID: 5, Value: pick(), OrgID: 1, Info: pick(),
 				EventID: 9}, {ID: 6, Value: pick()}}
