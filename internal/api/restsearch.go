@@ -98,6 +98,8 @@ type searchAttribute struct {
 	Value              string      `json:"value"`
 	Data               string      `json:"data,omitempty"`
 	EventUUID          string      `json:"event_uuid,omitempty"`
+	// Sighting is set with includeSightings, empty when the attribute has none shown.
+	Sighting *[]model.Sighting `json:"Sighting,omitempty"`
 	// RelatedAttribute is set with includeCorrelations, empty when nothing correlates.
 	RelatedAttribute *[]relatedAttribute `json:"RelatedAttribute,omitempty"`
 	Event            any                 `json:"Event"`
@@ -227,6 +229,11 @@ func (s *Server) restSearchAttributes(w http.ResponseWriter, r *http.Request) er
 		if err := s.decorate(r, chunk, p, withLocal, eventTags, orgs); err != nil {
 			return err
 		}
+		if p.IncludeSightings {
+			if err := s.sightChunk(ctx, v, chunk); err != nil {
+				return err
+			}
+		}
 		if err := relateChunk(ctx, related, chunk); err != nil {
 			return err
 		}
@@ -286,6 +293,27 @@ func (s *Server) restSearchAttributes(w http.ResponseWriter, r *http.Request) er
 	}
 	bw.WriteString("]}}\n")
 	return bw.Flush()
+}
+
+// sightChunk sets the Sighting list of each attribute of a chunk to the sightings v is
+// shown, with one query for the chunk.
+func (s *Server) sightChunk(ctx context.Context, v *acl.Viewer, chunk []searchAttribute) error {
+	ids := make([]int64, len(chunk))
+	for i := range chunk {
+		ids[i] = int64(chunk[i].ID)
+	}
+	sightings, err := s.ops().AttributeSightings(ctx, v, ids)
+	if err != nil {
+		return err
+	}
+	for i := range chunk {
+		list := sightings[int64(chunk[i].ID)]
+		if list == nil {
+			list = []model.Sighting{}
+		}
+		chunk[i].Sighting = &list
+	}
+	return nil
 }
 
 // decorate adds the tags (and, with includeContext, the event's tags and creator) to a

@@ -117,8 +117,19 @@ func heapBytes() uint64 {
 	return s[0].Value.Uint64()
 }
 
+// liveHeapBytes returns the heap that the last garbage collection found live.
+func liveHeapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
 // sampleHeap records the largest heap seen into peak every 5 ms until stop is called.
-func sampleHeap(peak *uint64) (stop func()) {
+func sampleHeap(peak *uint64) (stop func()) { return sampleHeaps(peak, new(uint64)) }
+
+// sampleHeaps records every 5 ms the largest heap (garbage included) into peak and the
+// largest live heap found by a collection into live, until stop is called.
+func sampleHeaps(peak, live *uint64) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -128,6 +139,7 @@ func sampleHeap(peak *uint64) (stop func()) {
 		defer tick.Stop()
 		for {
 			*peak = max(*peak, heapBytes())
+			*live = max(*live, liveHeapBytes())
 			select {
 			case <-done:
 				return

@@ -58,6 +58,12 @@ func (sa *searchAttribute) appendJSON(b []byte) ([]byte, error) {
 		b = model.AppendJSONString(b, sa.EventUUID)
 	}
 	var err error
+	if sa.Sighting != nil {
+		b = append(b, `,"Sighting":`...)
+		if b, err = appendEncoded(b, *sa.Sighting); err != nil {
+			return nil, err
+		}
+	}
 	if sa.RelatedAttribute != nil {
 		b = append(b, `,"RelatedAttribute":`...)
 		if b, err = appendEncoded(b, sa.RelatedAttribute); err != nil {

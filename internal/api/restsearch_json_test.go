@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/cairn-project/cairn/internal/misp"
+	"github.com/cairn-project/cairn/internal/model"
 )
 
 // TestSearchAttributeJSON holds the hand-written encoder to encoding/json's output.
@@ -27,6 +28,10 @@ func TestSearchAttributeJSON(t *testing.T) {
 			inheritedTag{ID: 4, Name: "t", NumericalValue: &score},
 			contextTag{ID: 5, Name: "other form"},
 		}},
+		{ID: 11, Value: "w", Event: eventStub{ID: 4}, Sighting: &[]model.Sighting{
+			{ID: 1, AttributeID: 11, EventID: 4, DateSighting: 5, UUID: "s", Type: 1,
+				AttributeUUID: "a", Organisation: &model.SightingOrg{ID: 1, Name: "o"}}}},
+		{ID: 12, Value: "x", Event: eventStub{ID: 4}, Sighting: &[]model.Sighting{}},
 	}
 	for _, sa := range cases {
 		got, err := sa.appendJSON(nil)

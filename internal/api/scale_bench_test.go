@@ -135,11 +135,11 @@ func BenchmarkScale(b *testing.B) {
 
 	b.Run("export-json", func(b *testing.B) {
 		runtime.GC()
-		var peak uint64
+		var peak, live uint64
 		const runs = 2
 		start := time.Now()
 		for range runs {
-			stop := sampleHeap(&peak)
+			stop := sampleHeaps(&peak, &live)
 			size := exportAll(b, e, client, "/attributes/restSearch", `{"returnFormat":"json"}`)
 			stop()
 			if size < ds.attributes*50 {
@@ -148,6 +148,7 @@ func BenchmarkScale(b *testing.B) {
 		}
 		b.ReportMetric(float64(ds.attributes*runs)/time.Since(start).Seconds(), "attributes/s")
 		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+		b.ReportMetric(float64(live)/(1<<20), "peak-live-heap-MB")
 	})
 }
 

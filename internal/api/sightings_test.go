@@ -401,6 +401,41 @@ func TestSightingsInEventView(t *testing.T) {
 			byAttr[mustInt(t, se.pair)][0].AttributeUUID == "" {
 			t.Errorf("attribute sightings for the partner: %v", byAttr)
 		}
+		// Over HTTP: attributes/restSearch with includeSightings gives every attribute its
+		// list, empty when it shows none; without it there is no Sighting member.
+		search := func(key string, include bool) map[string][]string {
+			body := map[string]any{"eventid": se.shared, "includeSightings": include}
+			res := se.must(200, "POST", "/attributes/restSearch", key, body).Obj(t)
+			out := map[string][]string{}
+			for _, a := range res["response"].(map[string]any)["Attribute"].([]any) {
+				am := a.(map[string]any)
+				list, ok := am["Sighting"].([]any)
+				if !ok {
+					if _, present := am["Sighting"]; present || include {
+						t.Errorf("attribute %v: Sighting %v", am["id"], am["Sighting"])
+					}
+					continue
+				}
+				ids := []string{}
+				for _, sg := range list {
+					ids = append(ids, sg.(map[string]any)["id"].(string))
+				}
+				out[am["id"].(string)] = ids
+			}
+			return out
+		}
+		want = map[string][]string{se.ip: ids(host, other), se.secret: ids(secret),
+			se.pair: ids(part)}
+		if diff := cmp.Diff(want, search(adminKey, true)); diff != "" {
+			t.Errorf("restSearch includeSightings, owner (-want +got):\n%s", diff)
+		}
+		want = map[string][]string{se.ip: {}, se.pair: ids(part)}
+		if diff := cmp.Diff(want, search(se.partner, true)); diff != "" {
+			t.Errorf("restSearch includeSightings, partner (-want +got):\n%s", diff)
+		}
+		if got := search(adminKey, false); len(got) != 0 {
+			t.Errorf("restSearch without includeSightings: %v", got)
+		}
 
 		// Policy 1 (reporters): an organisation that sighted the event sees all of it.
 		se.setting("Plugin.Sightings_policy", 1)

@@ -124,6 +124,9 @@ type correlationRead struct {
 	r      *correlate.Reader
 	pairs  []store.CorrelationPair
 	err    error
+	// own, when set, reads the attributes of the event with the given ids that are not in
+	// the event in memory (a view that streams them).
+	own func(ids []int64) ([]model.Attribute, error)
 }
 
 // relate fills the correlations of e for the reader v, as fillCorrelations does, reading
@@ -190,6 +193,24 @@ func (s *Service) fillCorrelations(ctx context.Context, q store.Querier, e *mode
 	byID := make(map[int64]*model.Attribute, len(attrs))
 	for _, a := range attrs {
 		byID[int64(a.ID)] = a
+	}
+	if cr.own != nil {
+		var ids []int64
+		for _, p := range cr.pairs {
+			if _, ok := byID[p.Own.AttributeID]; !ok {
+				ids = append(ids, p.Own.AttributeID)
+			}
+		}
+		if len(ids) > 0 {
+			slices.Sort(ids)
+			read, err := cr.own(slices.Compact(ids))
+			if err != nil {
+				return err
+			}
+			for i := range read {
+				byID[int64(read[i].ID)] = &read[i]
+			}
+		}
 	}
 	own := func(id int64) (correlate.Attr, bool) {
 		a, ok := byID[id]

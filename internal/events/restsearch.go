@@ -18,7 +18,7 @@ func (s *Service) FillSearchedEvent(ctx context.Context, a *Actor, v *acl.Viewer
 	if bool(a.Role.Sync) && !a.SiteAdmin() {
 		opt.ExcludeLocalTags = true
 	}
-	if err := s.loadContent(ctx, s.db, a, v, e, opt); err != nil {
+	if _, err := s.loadContent(ctx, s.db, a, v, e, opt, false); err != nil {
 		return fmt.Errorf("events: fill searched event: %w", err)
 	}
 	if narrow != nil {

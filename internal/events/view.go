@@ -66,8 +66,21 @@ func (s *Service) ViewEvent(ctx context.Context, a *Actor, ref store.EventRef, o
 	}
 	related := s.readCorrelations(ctx, s.db, v, int64(e.ID), opt)
 	defer related.stop()
-	if err := s.loadContent(ctx, s.db, a, v, &e, opt); err != nil {
+	c, err := s.loadContent(ctx, s.db, a, v, &e, opt, !opt.GranularCorrelations)
+	if err != nil {
 		return nil, fmt.Errorf("events: view: %w", err)
+	}
+	if c.stream {
+		// The attributes outside objects are not in memory: the correlations read those
+		// of them that the index pairs name.
+		related.own = func(ids []int64) ([]model.Attribute, error) {
+			var out []model.Attribute
+			err := c.some(ids, nil, func(a *model.Attribute) error {
+				out = append(out, *a)
+				return nil
+			})
+			return out, err
+		}
 	}
 	if err := s.fillCorrelations(ctx, s.db, &e, opt, related, true); err != nil {
 		return nil, fmt.Errorf("events: view: %w", err)
@@ -100,38 +113,65 @@ type content struct {
 	// attributes calls fn with the attributes outside objects (inObjects false) or inside
 	// them (true), in id order.
 	attributes func(inObjects bool, fn func(*model.Attribute) error) error
+	// stream leaves the attributes outside objects in the database until the answer is
+	// written (model.Event.AttributeStream); some then reads those of them with the given
+	// ids or uuids.
+	stream bool
+	some   func(ids []int64, uuids []string, fn func(*model.Attribute) error) error
 }
 
 // loadContent fills a visible event with its tags, objects, references, attributes, reports
 // and sharing groups, as v may see them: one query per child table, attributes in id order.
+//
+// With stream, the attributes outside objects, the bulk of a large event, are read from the
+// database as the answer is written (events/view without granular correlations, which are
+// computed over the attributes in memory).
 func (s *Service) loadContent(ctx context.Context, q store.Querier, a *Actor, v *acl.Viewer,
-	e *model.Event, opt ViewOptions) error {
+	e *model.Event, opt ViewOptions, stream bool) (*content, error) {
 	id, owner := int64(e.ID), int64(e.OrgID)
 	objects, err := store.EventObjects(ctx, q, id, v.ChildCondition("o", owner), opt.Deleted)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	refs, err := store.EventReferences(ctx, q, id, opt.Deleted)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	reports, err := store.EventReports(ctx, q, id, v.ChildCondition("r", owner), opt.Deleted)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var sightings map[int64][]model.Sighting
 	if opt.Sightings {
 		if sightings, err = s.eventSightings(ctx, q, v, id); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	aq := store.AttributeQuery{EventID: id, Visible: v.ChildCondition("a", owner), Deleted: opt.Deleted}
+	visible := v.ChildCondition("a", owner)
 	c := &content{objects: objects, refs: refs, reports: reports, sightings: sightings,
 		attributes: func(inObjects bool, fn func(*model.Attribute) error) error {
-			aq.InObjects = inObjects
-			return store.EventAttributes(ctx, q, aq, fn)
+			return store.EventAttributes(ctx, q, store.AttributeQuery{EventID: id,
+				Visible: visible, Deleted: opt.Deleted, InObjects: inObjects}, fn)
+		},
+		stream: stream,
+		some: func(ids []int64, uuids []string, fn func(*model.Attribute) error) error {
+			const batch = 500
+			for len(ids) > 0 || len(uuids) > 0 {
+				aq := store.AttributeQuery{EventID: id, Visible: visible, Deleted: opt.Deleted}
+				if len(ids) > 0 {
+					n := min(len(ids), 10*batch)
+					aq.IDs, ids = ids[:n], ids[n:]
+				} else {
+					n := min(len(uuids), batch)
+					aq.UUIDs, uuids = uuids[:n], uuids[n:]
+				}
+				if err := store.EventAttributes(ctx, q, aq, fn); err != nil {
+					return err
+				}
+			}
+			return nil
 		}}
-	return s.assemble(ctx, q, a, e, c, opt)
+	return c, s.assemble(ctx, q, a, e, c, opt)
 }
 
 // assemble puts the children of c into e with their tags, attachments and sharing groups.
@@ -198,13 +238,23 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, a *Actor, e *mo
 		return out
 	}
 
-	e.Attribute = make([]model.Attribute, 0, min(int64(e.AttributeCount), 1<<20))
-	err = c.attributes(false, func(a *model.Attribute) error {
-		e.Attribute = append(e.Attribute, take(a))
-		return nil
-	})
-	if err != nil {
-		return err
+	if c.stream {
+		groups, err := store.EventAttributeSharingGroups(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		for _, g := range groups {
+			sgIDs[g] = true
+		}
+	} else {
+		e.Attribute = make([]model.Attribute, 0, min(int64(e.AttributeCount), 1<<20))
+		err = c.attributes(false, func(a *model.Attribute) error {
+			e.Attribute = append(e.Attribute, take(a))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 	}
 	err = c.attributes(true, func(a *model.Attribute) error {
 		if i, ok := objIndex[int64(a.ObjectID)]; ok {
@@ -215,10 +265,43 @@ func (s *Service) assemble(ctx context.Context, q store.Querier, a *Actor, e *mo
 	if err != nil {
 		return err
 	}
+	if c.stream {
+		// References to attributes outside objects: their targets are read now.
+		var missing []string
+		for u, a := range wantAttr {
+			if a == nil {
+				missing = append(missing, u)
+			}
+		}
+		if len(missing) > 0 {
+			err := c.some(nil, missing, func(a *model.Attribute) error {
+				take(a)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
 	attachReferences(objects, objIndex, c.refs, wantAttr)
 	e.Object = objects
 	e.EventReport = c.reports
-	return s.attachSharingGroups(ctx, q, e, sgIDs)
+	groups, err := s.attachSharingGroups(ctx, q, e, sgIDs)
+	if err != nil {
+		return err
+	}
+	if c.stream {
+		e.Attribute = []model.Attribute{}
+		e.AttributeStream = func(fn func(*model.Attribute) error) error {
+			return c.attributes(false, func(a *model.Attribute) error {
+				out := take(a)
+				out.SharingGroup = groups[int64(out.SharingGroupID)]
+				out.FillEmpty()
+				return fn(&out)
+			})
+		}
+	}
+	return nil
 }
 
 // attachReferences puts each reference under its object, with a summary of its target
@@ -249,8 +332,10 @@ func attachReferences(objects []model.Object, objIndex map[int64]int,
 
 // attachSharingGroups embeds the sharing groups of the event and of its children with a
 // distribution of 4.
+//
+// It returns the summaries by sharing group id, for children written later.
 func (s *Service) attachSharingGroups(ctx context.Context, q store.Querier, e *model.Event,
-	ids map[int64]bool) error {
+	ids map[int64]bool) (map[int64]*model.SharingGroupSummary, error) {
 	if e.SharingGroupID != 0 {
 		ids[int64(e.SharingGroupID)] = true
 	}
@@ -266,7 +351,7 @@ func (s *Service) attachSharingGroups(ctx context.Context, q store.Querier, e *m
 	}
 	if len(ids) == 0 {
 		e.FillEmpty()
-		return nil
+		return nil, nil
 	}
 	list := make([]int64, 0, len(ids))
 	for id := range ids {
@@ -274,7 +359,7 @@ func (s *Service) attachSharingGroups(ctx context.Context, q store.Querier, e *m
 	}
 	sgs, err := store.SharingGroupSummaries(ctx, q, list, s.baseURL)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e.SharingGroup = sgs[int64(e.SharingGroupID)]
 	for i := range e.Attribute {
@@ -288,5 +373,5 @@ func (s *Service) attachSharingGroups(ctx context.Context, q store.Querier, e *m
 		}
 	}
 	e.FillEmpty()
-	return nil
+	return sgs, nil
 }

@@ -47,6 +47,11 @@ type Event struct {
 	// CreatorEmail is the creating user's email, sent as event_creator_email to those who
 	// may see it.
 	CreatorEmail string `json:"-"`
+
+	// AttributeStream, when set, stands for Attribute in an answer: WriteEvent writes the
+	// attributes it yields as they come, so that an event of any size is answered with flat
+	// memory. Attribute is then empty.
+	AttributeStream func(fn func(*Attribute) error) error `json:"-"`
 }
 
 // emptyList is the shared value of child lists that Cairn does not fill yet; it encodes as [].

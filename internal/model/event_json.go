@@ -246,6 +246,9 @@ func WriteEvent(w io.Writer, e *Event, metadata bool, errs any) error {
 		return writeAll(bw, doc)
 	}
 	rest, err := splice(bw, doc, `"Attribute":[`, `],"ShadowAttribute":`, func() error {
+		if e.AttributeStream != nil {
+			return streamAttributes(bw, e.AttributeStream)
+		}
 		return writeAttributes(bw, attrs)
 	})
 	if err != nil {
@@ -311,6 +314,25 @@ func writeAttributes(w *bufio.Writer, attrs []Attribute) error {
 		}
 	}
 	return nil
+}
+
+// streamAttributes writes the attributes that stream yields, one at a time.
+func streamAttributes(w *bufio.Writer, stream func(fn func(*Attribute) error) error) error {
+	buf := make([]byte, 0, 1024)
+	first := true
+	return stream(func(a *Attribute) error {
+		buf = buf[:0]
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		var err error
+		if buf, err = a.appendJSON(buf); err != nil {
+			return err
+		}
+		_, err = w.Write(buf)
+		return err
+	})
 }
 
 // writeObject writes an object, its attributes streamed as the event's are.

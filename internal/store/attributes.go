@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -38,6 +39,9 @@ type AttributeQuery struct {
 	Deleted bool
 	// InObjects selects the attributes inside objects rather than those outside.
 	InObjects bool
+	// IDs and UUIDs, when not empty, narrow the selection to these attributes.
+	IDs   []int64
+	UUIDs []string
 }
 
 // EventAttributes calls fn with the attributes q selects, in id order, reading them with a
@@ -56,7 +60,15 @@ func EventAttributes(ctx context.Context, db Querier, q AttributeQuery,
 	if q.Visible != "" && q.Visible != "true" {
 		query += ` AND ` + q.Visible
 	}
-	rows, err := db.QueryContext(ctx, query+` ORDER BY a.id`, q.EventID)
+	args := []any{q.EventID}
+	if len(q.IDs) > 0 {
+		query += ` AND a.id IN (` + ints(q.IDs) + `)`
+	}
+	if len(q.UUIDs) > 0 {
+		query += ` AND a.uuid IN (` + placeholders(2, len(q.UUIDs)) + `)`
+		args = append(args, toAny(q.UUIDs)...)
+	}
+	rows, err := db.QueryContext(ctx, query+` ORDER BY a.id`, args...)
 	if err != nil {
 		return fmt.Errorf("store: event attributes: %w", err)
 	}
@@ -133,16 +145,21 @@ func ExistingAttributeKeys(ctx context.Context, q Querier, eventID int64, keys [
 		}
 	}
 	for len(values) > 0 {
-		n := min(len(values), batchRows)
+		n := min(len(values), 5000)
 		chunk := values[:n]
 		values = values[n:]
-		var b condBuilder
-		b.param(eventID)
-		in := b.params(toAny(chunk))
+		// note: "+a.event_id" keeps the planner off the event_id index, which it would
+		// otherwise pick and then scan every attribute of a large event for each batch;
+		// the values' index finds the few rows that matter.
+		list, err := jsonList(q, "$2")
+		if err != nil {
+			return nil, err
+		}
+		raw, _ := json.Marshal(chunk)
 		rows, err := q.QueryContext(ctx, `
-			SELECT type, category, value1, value2, id FROM attributes
-			WHERE event_id = $1 AND object_id = 0 AND deleted = false AND value1 IN (`+in+`)`,
-			b.args...)
+			SELECT type, category, value1, value2, id FROM attributes a
+			WHERE +a.event_id = $1 AND a.object_id = 0 AND a.deleted = false
+				AND a.value1 IN (`+list+`)`, eventID, string(raw))
 		if err != nil {
 			return nil, fmt.Errorf("store: existing attributes: %w", err)
 		}
@@ -404,4 +421,36 @@ func attachmentsWhere(ctx context.Context, q Querier, cond string, arg any) (
 		out[id] = d
 	}
 	return out, rows.Err()
+}
+
+// EventAttributeSharingGroups returns the sharing groups that attributes of an event name.
+func EventAttributeSharingGroups(ctx context.Context, q Querier, eventID int64) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT sharing_group_id FROM attributes
+		WHERE event_id = $1 AND sharing_group_id <> 0`, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("store: attribute sharing groups: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: attribute sharing groups: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// jsonList returns a subquery over the JSON array of strings in parameter ph, in q's
+// dialect: one parameter for a list of any length.
+func jsonList(q Querier, ph string) (string, error) {
+	d, ok := q.(interface{ Dialect() Dialect })
+	if !ok {
+		return "", fmt.Errorf("store: %T has no SQL dialect", q)
+	}
+	if d.Dialect() == Postgres {
+		return "SELECT jsonb_array_elements_text(" + ph + "::jsonb)", nil
+	}
+	return "SELECT value FROM json_each(" + ph + ")", nil
 }

@@ -94,7 +94,11 @@ func (g *groupCommit) loop() {
 				break gather
 			}
 		}
-		if !g.commit(group) {
+		returned := g.commit(group)
+		// The requests hold their callers' closures and all they reference: drop them
+		// until the next group overwrites the slots.
+		clear(group)
+		if !returned {
 			// A transaction ended its goroutine (runtime.Goexit, as t.FailNow does), so
 			// this one is ending too: another takes over the queue.
 			go g.loop()
