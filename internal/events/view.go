@@ -65,25 +65,45 @@ func (s *Service) ViewEvent(ctx context.Context, a *Actor, ref store.EventRef, o
 		opt.ExcludeLocalTags = true
 	}
 	related := s.readCorrelations(ctx, s.db, v, int64(e.ID), opt)
-	defer related.stop()
 	c, err := s.loadContent(ctx, s.db, a, v, &e, opt, !opt.GranularCorrelations)
 	if err != nil {
+		related.stop()
 		return nil, fmt.Errorf("events: view: %w", err)
 	}
-	if c.stream {
-		// The attributes outside objects are not in memory: the correlations read those
-		// of them that the index pairs name.
-		related.own = func(ids []int64) ([]model.Attribute, error) {
-			var out []model.Attribute
-			err := c.some(ids, nil, func(a *model.Attribute) error {
-				out = append(out, *a)
-				return nil
-			})
-			return out, err
+	if !c.stream {
+		defer related.stop()
+		if err := s.fillCorrelations(ctx, s.db, &e, opt, related, true); err != nil {
+			return nil, fmt.Errorf("events: view: %w", err)
 		}
+		return &e, nil
 	}
-	if err := s.fillCorrelations(ctx, s.db, &e, opt, related, true); err != nil {
-		return nil, fmt.Errorf("events: view: %w", err)
+
+	// The attributes outside objects are not in memory: the correlations read those of
+	// them that the index pairs name. They are worked out while the attributes are written,
+	// which RelatedEvent follows in the answer.
+	related.own = func(ids []int64) ([]model.Attribute, error) {
+		var out []model.Attribute
+		err := c.some(ids, nil, func(a *model.Attribute) error {
+			out = append(out, *a)
+			return nil
+		})
+		return out, err
+	}
+	// fillCorrelations sets RelatedEvent on a copy: the answer reads e meanwhile.
+	work := e
+	done := make(chan struct{})
+	var relErr error
+	go func() {
+		defer close(done)
+		defer related.stop()
+		relErr = s.fillCorrelations(ctx, s.db, &work, opt, related, true)
+	}()
+	e.RelatedEventSource = func() ([]any, error) {
+		<-done
+		if relErr != nil {
+			return nil, fmt.Errorf("events: view: %w", relErr)
+		}
+		return work.RelatedEvent, nil
 	}
 	return &e, nil
 }

@@ -52,6 +52,9 @@ type Event struct {
 	// attributes it yields as they come, so that an event of any size is answered with flat
 	// memory. Attribute is then empty.
 	AttributeStream func(fn func(*Attribute) error) error `json:"-"`
+	// RelatedEventSource, when set, gives RelatedEvent once the attributes before it in the
+	// answer are written, so that the two are worked out at the same time.
+	RelatedEventSource func() ([]any, error) `json:"-"`
 }
 
 // emptyList is the shared value of child lists that Cairn does not fill yet; it encodes as [].

@@ -233,6 +233,9 @@ func WriteEvent(w io.Writer, e *Event, metadata bool, errs any) error {
 		head := *e
 		attrs, objs = head.Attribute, head.Object
 		head.Attribute, head.Object = []Attribute{}, []Object{}
+		if head.RelatedEventSource != nil {
+			head.RelatedEvent = []any{}
+		}
 		ev = &head
 	}
 	doc, err := appendValue(nil, struct {
@@ -253,6 +256,28 @@ func WriteEvent(w io.Writer, e *Event, metadata bool, errs any) error {
 	})
 	if err != nil {
 		return err
+	}
+	if e.RelatedEventSource != nil {
+		rest, err = splice(bw, rest, `"RelatedEvent":[`, `],"Galaxy":`, func() error {
+			related, err := e.RelatedEventSource()
+			if err != nil {
+				return err
+			}
+			for i, r := range related {
+				if i > 0 {
+					bw.WriteByte(',')
+				}
+				b, err := appendValue(nil, r)
+				if err != nil {
+					return err
+				}
+				bw.Write(b)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 	}
 	rest, err = splice(bw, rest, `"Object":[`, `],"EventReport":`, func() error {
 		for i := range objs {

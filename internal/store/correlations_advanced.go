@@ -341,6 +341,10 @@ func AdvancedBackfillDone(ctx context.Context, q Querier) error {
 // AdvancedCandidates calls fn with the attributes that may take part in advanced
 // correlation (not deleted, of the given types), with their flags, in id order, a batch at
 // a time.
+//
+// note: the type is compared as an expression so that the planner walks the attributes
+// in id order; with the type index it would read every attribute of those types, then
+// sort them, for each batch of a thousand.
 func AdvancedCandidates(ctx context.Context, q Querier, types []string,
 	fn func([]IndexedAttribute) error) error {
 	after := int64(0)
@@ -352,7 +356,8 @@ func AdvancedCandidates(ctx context.Context, q Querier, types []string,
 			SELECT a.id, a.event_id, a.type, a.value1, a.value2, a.disable_correlation,
 				e.disable_correlation
 			FROM attributes a JOIN events e ON e.id = a.event_id
-			WHERE a.id > `+b.param(after)+` AND a.deleted = false AND a.type IN (`+list+`)
+			WHERE a.id > `+b.param(after)+` AND a.deleted = false
+				AND (a.type || '') IN (`+list+`)
 			ORDER BY a.id LIMIT 1000`, b.args, func(rows *sql.Rows) error {
 			var a IndexedAttribute
 			err := rows.Scan(&a.ID, &a.EventID, &a.Type, &a.Value1, &a.Value2,
