@@ -399,8 +399,12 @@ const searchChunk = 1000
 // SearchAttributes calls fn with each attribute the search selects, in id order, with its
 // event stub. Rows are read a chunk at a time (keyset pagination on the attribute id), and
 // each chunk's result set is closed before fn runs: fn may query the database, and a
-// request never holds two connections at once, which under many concurrent searches would
-// starve the pool. The values passed to fn are reused for the next row.
+// request never holds a connection while it waits for another, which under many
+// concurrent searches would starve the pool. The values passed to fn are reused for the
+// next row.
+//
+// Outside a transaction, the next chunk is read while fn handles the current one, so that
+// a large export keeps two cores busy: one reading, one encoding.
 func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 	fn func(*model.Attribute, *EventStub) error) error {
 	where, args := s.where()
@@ -409,9 +413,6 @@ func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 		remaining = int64(s.P.Limit)
 		offset = int64(max(s.P.Page, 1)-1) * int64(s.P.Limit)
 	}
-	stubs := map[int64]*EventStub{}
-	chunk := make([]model.Attribute, 0, searchChunk)
-	after := int64(0)
 	cond := fmt.Sprintf("a.id > $%d", len(args)+1)
 	if where == "" {
 		cond = "\n\tWHERE " + cond
@@ -432,22 +433,58 @@ func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 		}
 		defer stmt.Close()
 	}
-	for remaining != 0 {
-		n := int64(searchChunk)
-		if remaining > 0 && remaining < n {
-			n = remaining
-		}
-		chunk = chunk[:0]
-		chunkArgs := append(args, after, n, offset)
+	// read reads the chunk of at most n attributes after the id after into out.
+	read := func(ctx context.Context, after, n, offset int64, out *[]model.Attribute) error {
+		*out = (*out)[:0]
+		chunkArgs := append(args[:len(args):len(args)], after, n, offset)
+		st := stmt
 		if s.Dialect != SQLite {
-			stmt = unprepared{q, `SELECT ` + attributeColumns + from + cond +
+			st = unprepared{q, `SELECT ` + attributeColumns + from + cond +
 				fmt.Sprintf(" ORDER BY a.id LIMIT %d OFFSET %d", n, offset)}
-			chunkArgs = append(args, after)
+			chunkArgs = chunkArgs[:len(args)+1]
 		}
-		if err := readAttributes(ctx, stmt, chunkArgs, &chunk); err != nil {
-			return err
+		return readAttributes(ctx, st, chunkArgs, out)
+	}
+	// A transaction is one connection, which cannot serve two statements at once.
+	_, prefetch := q.(*DB)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type fetched struct {
+		chunk []model.Attribute
+		err   error
+	}
+	var pending chan fetched // the read of the next chunk, when one runs
+	defer func() {
+		if pending != nil {
+			cancel()
+			<-pending
 		}
-		offset = 0 // the offset of a page applies once, before the first row
+	}()
+
+	stubs := map[int64]*EventStub{}
+	chunk := make([]model.Attribute, 0, searchChunk)
+	spare := make([]model.Attribute, 0, searchChunk)
+	n := chunkSize(remaining)
+	if err := read(ctx, 0, n, offset, &chunk); err != nil {
+		return err
+	}
+	for {
+		full := int64(len(chunk)) == n
+		if remaining > 0 {
+			remaining -= int64(len(chunk))
+		}
+		next := chunkSize(remaining)
+		more := full && remaining != 0
+		if more && prefetch {
+			// The offset of a page applies once, before the first row.
+			pending = make(chan fetched, 1)
+			after, out := int64(chunk[len(chunk)-1].ID), spare
+			go func() {
+				err := read(ctx, after, next, 0, &out)
+				pending <- fetched{out, err}
+			}()
+		}
 		for i := range chunk {
 			a := &chunk[i]
 			ev, ok := stubs[int64(a.EventID)]
@@ -465,15 +502,32 @@ func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 				return err
 			}
 		}
-		if int64(len(chunk)) < n {
+		if !more {
 			return nil
 		}
-		after = int64(chunk[len(chunk)-1].ID)
-		if remaining > 0 {
-			remaining -= int64(len(chunk))
+		after := int64(chunk[len(chunk)-1].ID)
+		chunk, spare = spare, chunk
+		if pending != nil {
+			f := <-pending
+			pending = nil
+			if f.err != nil {
+				return f.err
+			}
+			chunk = f.chunk
+		} else if err := read(ctx, after, next, 0, &chunk); err != nil {
+			return err
 		}
+		n = next
 	}
-	return nil
+}
+
+// chunkSize is how many rows the next chunk of a search reads, with remaining rows left to
+// return (-1 for no limit).
+func chunkSize(remaining int64) int64 {
+	if remaining > 0 && remaining < searchChunk {
+		return remaining
+	}
+	return searchChunk
 }
 
 // readAttributes appends the attributes a query returns to out, and closes its rows.
