@@ -54,6 +54,8 @@ type DB struct {
 	// a single writer anyway; queueing here instead of in SQLite's busy handler, which sleeps
 	// and polls, keeps the write path busy, and lets transactions that queue share a commit.
 	group *groupCommit
+	// stmts holds the prepared batch INSERT statements of a SQLite database.
+	stmts *stmtCache
 }
 
 // Dialect returns the SQL dialect of the database.
@@ -66,6 +68,9 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.close()
+	}
+	if db.stmts != nil {
+		db.stmts.close()
 	}
 	return db.sql.Close()
 }
@@ -152,7 +157,13 @@ func open(url string) (*DB, error) {
 	}
 	pool.SetMaxOpenConns(conns)
 	pool.SetMaxIdleConns(conns)
-	return &DB{sql: pool, dialect: SQLite, group: newGroupCommit(pool)}, nil
+	// note: preparing a statement for the cache takes a connection of its own, which an
+	// in-memory database, a single connection, cannot give while a transaction holds it.
+	var stmts *stmtCache
+	if !memory {
+		stmts = newStmtCache(pool)
+	}
+	return &DB{sql: pool, dialect: SQLite, group: newGroupCommit(pool, stmts), stmts: stmts}, nil
 }
 
 // sqliteParams are the modernc.org/sqlite connection parameters every connection gets unless

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/bits"
 	"strings"
+	"sync"
 )
 
 // batchRows is how many rows one multi-row INSERT carries. With the widest batched table
@@ -14,8 +16,13 @@ import (
 const batchRows = 250
 
 // batchWriter inserts the rows of one table many at a time inside a transaction: rows are
-// buffered and written by multi-row INSERT statements, the full-size statement prepared once.
-// When the statement has a RETURNING clause, onRows reads what each statement returns.
+// buffered and written by multi-row INSERT statements. When the statement has a RETURNING
+// clause, onRows reads what each statement returns.
+//
+// On SQLite the statements are prepared once per connection and kept (see stmtCache): a
+// statement of hundreds of rows takes longer to parse than a small event takes to insert.
+// So that few statements serve every size, what does not fill a whole batch is written by
+// statements of power-of-two numbers of rows.
 type batchWriter struct {
 	tx     *Tx
 	head   string // INSERT INTO t (c1, c2) VALUES
@@ -23,7 +30,6 @@ type batchWriter struct {
 	width  int
 	onRows func(*sql.Rows) error
 
-	full *sql.Stmt
 	args []any
 	n    int
 }
@@ -61,29 +67,36 @@ func (w *batchWriter) flush(ctx context.Context) error {
 	if w.n == 0 {
 		return nil
 	}
-	var err error
-	if w.n == batchRows {
-		if w.full == nil {
-			w.full, err = w.tx.tx.PrepareContext(ctx, w.statement(batchRows))
-			if err != nil {
-				return fmt.Errorf("store: prepare batch insert: %w", err)
-			}
-		}
-		err = w.run(ctx, w.full, "")
-	} else {
-		err = w.run(ctx, nil, w.statement(w.n))
+	defer func() { w.args, w.n = w.args[:0], 0 }()
+	if w.tx.stmts == nil {
+		return w.run(ctx, nil, w.statement(w.n), w.args)
 	}
-	w.args, w.n = w.args[:0], 0
-	return err
+	// Rows in runs of batchRows, then of powers of two: at most a handful of statements.
+	args, n := w.args, w.n
+	for n > 0 {
+		k := batchRows
+		if n < batchRows {
+			k = 1 << (bits.Len(uint(n)) - 1)
+		}
+		stmt, err := w.tx.stmts.get(ctx, w.tx, w.statement(k))
+		if err != nil {
+			return fmt.Errorf("store: prepare batch insert: %w", err)
+		}
+		if err := w.run(ctx, stmt, "", args[:k*w.width]); err != nil {
+			return err
+		}
+		args, n = args[k*w.width:], n-k
+	}
+	return nil
 }
 
-func (w *batchWriter) run(ctx context.Context, stmt *sql.Stmt, query string) error {
+func (w *batchWriter) run(ctx context.Context, stmt *sql.Stmt, query string, args []any) error {
 	if w.onRows == nil {
 		var err error
 		if stmt != nil {
-			_, err = stmt.ExecContext(ctx, w.args...)
+			_, err = stmt.ExecContext(ctx, args...)
 		} else {
-			_, err = w.tx.ExecContext(ctx, query, w.args...)
+			_, err = w.tx.ExecContext(ctx, query, args...)
 		}
 		if err != nil {
 			return fmt.Errorf("store: batch insert: %w", uniqueErr(err))
@@ -94,9 +107,9 @@ func (w *batchWriter) run(ctx context.Context, stmt *sql.Stmt, query string) err
 	var rows *sql.Rows
 	var err error
 	if stmt != nil {
-		rows, err = stmt.QueryContext(ctx, w.args...)
+		rows, err = stmt.QueryContext(ctx, args...)
 	} else {
-		rows, err = w.tx.QueryContext(ctx, query, w.args...)
+		rows, err = w.tx.QueryContext(ctx, query, args...)
 	}
 	if err != nil {
 		return fmt.Errorf("store: batch insert: %w", uniqueErr(err))
@@ -113,17 +126,8 @@ func (w *batchWriter) run(ctx context.Context, stmt *sql.Stmt, query string) err
 	return nil
 }
 
-// close writes what is left and releases the prepared statement.
-func (w *batchWriter) close(ctx context.Context) error {
-	err := w.flush(ctx)
-	if w.full != nil {
-		if cerr := w.full.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("store: batch insert: %w", cerr)
-		}
-		w.full = nil
-	}
-	return err
-}
+// close writes what is left.
+func (w *batchWriter) close(ctx context.Context) error { return w.flush(ctx) }
 
 // statement builds the INSERT of n rows.
 //
@@ -158,6 +162,46 @@ func (w *batchWriter) statement(n int) string {
 		b.WriteString(w.tail)
 	}
 	return b.String()
+}
+
+// stmtCache keeps the batch INSERT statements of a SQLite database, each prepared once on
+// each connection that runs it (database/sql keeps a statement's per-connection copies).
+// Their number is bounded: a few sizes for each batched table.
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func newStmtCache(db *sql.DB) *stmtCache {
+	return &stmtCache{db: db, m: map[string]*sql.Stmt{}}
+}
+
+// get returns the statement query bound to tx, preparing it on the database first if it
+// is new.
+func (c *stmtCache) get(ctx context.Context, tx *Tx, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	stmt, ok := c.m[query]
+	if !ok {
+		var err error
+		if stmt, err = c.db.PrepareContext(ctx, query); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+		c.m[query] = stmt
+	}
+	c.mu.Unlock()
+	return tx.tx.StmtContext(ctx, stmt), nil
+}
+
+// close releases every statement.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, stmt := range c.m {
+		stmt.Close()
+	}
+	clear(c.m)
 }
 
 // growCache prepares a SQLite connection for a write of many rows. With SQLite's default

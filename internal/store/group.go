@@ -23,6 +23,7 @@ import (
 // commits.
 type groupCommit struct {
 	db    *sql.DB
+	stmts *stmtCache
 	queue chan *txRequest
 	stop  chan struct{}
 	once  sync.Once
@@ -46,8 +47,8 @@ type txResult struct {
 
 var errClosed = errors.New("store: database closed")
 
-func newGroupCommit(db *sql.DB) *groupCommit {
-	g := &groupCommit{db: db, queue: make(chan *txRequest, maxGroup), stop: make(chan struct{})}
+func newGroupCommit(db *sql.DB, stmts *stmtCache) *groupCommit {
+	g := &groupCommit{db: db, stmts: stmts, queue: make(chan *txRequest, maxGroup), stop: make(chan struct{})}
 	go g.loop()
 	return g
 }
@@ -155,7 +156,7 @@ func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 		deliver()
 		return true
 	}
-	tx := &Tx{tx: sqlTx, dialect: SQLite}
+	tx := &Tx{tx: sqlTx, dialect: SQLite, stmts: g.stmts}
 	single := len(group) == 1
 	committed := 0
 	for i, r := range group {

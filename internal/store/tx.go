@@ -16,6 +16,7 @@ import (
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	stmts   *stmtCache // the batch statements of a SQLite database; nil on PostgreSQL
 }
 
 // Dialect returns the SQL dialect of the transaction's database.
@@ -81,7 +82,7 @@ func (db *DB) tx(ctx context.Context, fn func(tx *Tx) error) error {
 	// commit, Rollback does nothing.
 	defer sqlTx.Rollback()
 
-	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect}); err != nil {
+	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect, stmts: db.stmts}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
