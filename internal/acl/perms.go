@@ -76,3 +76,10 @@ func CanSeeCreatorEmail(p *auth.Principal, e *model.Event) bool {
 func CanSetCreatorOrg(p *auth.Principal) bool {
 	return p.SiteAdmin() || bool(p.Role.Sync)
 }
+
+// CanReadAuditLog reports whether p may read the audit log (admin/logs/index,
+// admin/audit_logs/index): site admins read all of it, auditors (perm_audit) the changes
+// made by their own organisation.
+func CanReadAuditLog(p *auth.Principal) bool {
+	return p.SiteAdmin() || bool(p.Role.Audit)
+}

@@ -188,4 +188,12 @@ func (s *Server) routes(rt *router) {
 	rt.handle("POST /correlation_exclusions/delete/{id}", s.deleteCorrelationExclusion)
 	rt.handle("POST /correlation_exclusions/clean", s.cleanCorrelationExclusions)
 	rt.handle("GET /correlations/overCorrelations", s.overCorrelations)
+
+	// Audit log.
+	rt.handle("GET|POST /admin/logs/index", s.indexLogs)
+	rt.handle("GET|POST /admin/audit_logs/index", s.indexAuditLogs)
+	rt.handle("GET|POST /logs/event_index/{id}", s.eventLogs)
+	rt.handle("GET|POST /logs/event_index/{id}/{org}", s.eventLogs)
+	rt.handle("GET|POST /audit_logs/eventIndex/{id}", s.eventAuditLogs)
+	rt.handle("GET|POST /audit_logs/eventIndex/{id}/{org}", s.eventAuditLogs)
 }
