@@ -313,3 +313,53 @@ func TestPublishPermission(t *testing.T) {
 		}
 	})
 }
+
+// TestAttributesIndex checks attributes/index (PyMISP's attributes(), test_attribute): a
+// bare list of the live attribute rows the caller may see, with value1 and value2, paged by
+// the named parameters limit and page.
+func TestAttributesIndex(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *testEnv) {
+		_, _, user := tgOrgUser(t, e, "Index Org", 3)
+		mine := addEvent(t, e, user, map[string]any{"info": "mine", "distribution": 0,
+			"Attribute": []any{
+				map[string]any{"type": "ip-dst", "value": "192.0.2.1"},
+				map[string]any{"type": "domain|ip", "value": "example.org|192.0.2.2"},
+				map[string]any{"type": "text", "value": "gone"}}})
+		addEvent(t, e, adminKey, map[string]any{"info": "hidden", "distribution": 0,
+			"Attribute": []any{map[string]any{"type": "ip-src", "value": "198.51.100.1"}}})
+		for _, a := range mine["Attribute"].([]any) {
+			if a := a.(map[string]any); a["value"] == "gone" {
+				e.must(200, "POST", "/attributes/delete/"+a["id"].(string), user, nil)
+			}
+		}
+
+		values := func(key, path string) []string {
+			var got []string
+			for _, row := range e.must(200, "GET", path, key, nil).JSON(t).([]any) {
+				got = append(got, row.(map[string]any)["value"].(string))
+			}
+			return got
+		}
+		want := []string{"192.0.2.1", "example.org|192.0.2.2"}
+		if diff := cmp.Diff(want, values(user, "/attributes/index")); diff != "" {
+			t.Errorf("user's attributes/index (-want +got):\n%s", diff)
+		}
+		want = append(want, "198.51.100.1")
+		if diff := cmp.Diff(want, values(adminKey, "/attributes/index")); diff != "" {
+			t.Errorf("admin's attributes/index (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(want[1:2], values(adminKey, "/attributes/index/limit:1/page:2")); diff != "" {
+			t.Errorf("attributes/index/limit:1/page:2 (-want +got):\n%s", diff)
+		}
+
+		rows := e.must(200, "GET", "/attributes/index", user, nil).JSON(t).([]any)
+		row := rows[1].(map[string]any)
+		if row["value1"] != "example.org" || row["value2"] != "192.0.2.2" ||
+			row["event_id"] != mine["id"] || row["deleted"] != false {
+			t.Errorf("attributes/index row: %v", row)
+		}
+		if _, ok := row["Event"]; ok {
+			t.Errorf("attributes/index row carries its event: %v", row)
+		}
+	})
+}
