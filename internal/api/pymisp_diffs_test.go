@@ -363,3 +363,42 @@ func TestAttributesIndex(t *testing.T) {
 		}
 	})
 }
+
+// TestMalwareSampleEncrypt checks that a malware-sample sent with "encrypt", as PyMISP sends
+// one made from a file (the file name as value, the raw bytes as data; test_simple_event),
+// is stored as MISP stores it: "<file name>|<md5 of the data>". Without "encrypt" a value
+// that is not filename|md5 is refused, as in MISP.
+func TestMalwareSampleEncrypt(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *testEnv) {
+		data := "aGVsbG8=" // "hello"
+		const md5 = "5d41402abc4b2a76b9719d911017c592"
+		ev := addEvent(t, e, adminKey, map[string]any{"info": "samples", "Attribute": []any{
+			map[string]any{"type": "malware-sample", "value": "a.exe", "data": data,
+				"encrypt": true}}})
+		id := ev["id"].(string)
+		if got := ev["Attribute"].([]any)[0].(map[string]any)["value"]; got != "a.exe|"+md5 {
+			t.Errorf("events/add value: %v, want a.exe|%s", got, md5)
+		}
+
+		// A hash the client put after the name is replaced by the data's.
+		res := e.must(200, "POST", "/attributes/add/"+id, adminKey, map[string]any{
+			"type": "malware-sample", "value": "b.exe|00000000000000000000000000000000",
+			"data": data, "encrypt": true}).Obj(t)
+		if got := res["Attribute"].(map[string]any)["value"]; got != "b.exe|"+md5 {
+			t.Errorf("attributes/add value: %v, want b.exe|%s", got, md5)
+		}
+
+		refused := e.do("POST", "/attributes/add/"+id, adminKey, map[string]any{
+			"type": "malware-sample", "value": "c.exe", "data": data})
+		if refused.Status != 403 || !strings.Contains(string(refused.Raw), "composite") {
+			t.Errorf("malware-sample without encrypt: %d %s", refused.Status, refused.Raw)
+		}
+
+		found := e.must(200, "POST", "/attributes/restSearch", adminKey, map[string]any{
+			"eventid": id, "withAttachments": true}).Obj(t)
+		attrs := found["response"].(map[string]any)["Attribute"].([]any)
+		if len(attrs) != 2 || attrs[0].(map[string]any)["data"] != data {
+			t.Errorf("restSearch withAttachments: %v", attrs)
+		}
+	})
+}

@@ -2,7 +2,9 @@ package events
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
@@ -122,6 +124,9 @@ func (b *builder) attribute(in *AttributeInput, value string, eventID int64, inO
 			value += "|" + string(*in.Value2)
 		}
 	}
+	if typ == "malware-sample" && boolOr(in.Encrypt, false) {
+		value = sampleValue(value, in.Data)
+	}
 	norm, category, err := misp.CheckAttribute(typ, strings.TrimSpace(strOr(in.Category, "")), value)
 	var ve *misp.ValidationError
 	if errors.As(err, &ve) {
@@ -183,6 +188,22 @@ func (b *builder) attribute(in *AttributeInput, value string, eventID int64, inO
 		return a, nil, fe, nil
 	}
 	return a, data, nil, nil
+}
+
+// sampleValue is the value of a malware-sample sent with "encrypt": the file name, without
+// any hash the client put after it, then "|" and the md5 of the data, as MISP stores it.
+// A value without readable data is left as it is, for validation to refuse.
+func sampleValue(value string, data *string) string {
+	if data == nil || *data == "" {
+		return value
+	}
+	d, err := decodeBase64(*data)
+	if err != nil {
+		return value
+	}
+	name, _, _ := strings.Cut(value, "|")
+	sum := md5.Sum(d)
+	return name + "|" + hex.EncodeToString(sum[:])
 }
 
 func isAttachmentType(typ string) bool { return typ == "attachment" || typ == "malware-sample" }
