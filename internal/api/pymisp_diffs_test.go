@@ -402,3 +402,48 @@ func TestMalwareSampleEncrypt(t *testing.T) {
 		}
 	})
 }
+
+// TestLikeBackslashes checks that LIKE patterns read a backslash as MISP's MySQL does, on
+// both databases: "\\" is a literal backslash (PyMISP's search_index for an info holding a
+// Windows path, test_simple_event, MISP issue 6616), and a lone backslash at the end of a
+// pattern is literal instead of an error.
+func TestLikeBackslashes(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *testEnv) {
+		info := `C:\Windows\System32\notepad.exe`
+		ev := addEvent(t, e, adminKey, map[string]any{"info": info, "Attribute": []any{
+			map[string]any{"type": "filename", "value": `C:\Temp\a.exe`}}})
+		addEvent(t, e, adminKey, map[string]any{"info": "other"})
+
+		index := func(filter string) []string {
+			var got []string
+			res := e.must(200, "POST", "/events/index", adminKey,
+				map[string]any{"eventinfo": filter})
+			for _, row := range res.JSON(t).([]any) {
+				got = append(got, row.(map[string]any)["info"].(string))
+			}
+			return got
+		}
+		if diff := cmp.Diff([]string{info}, index(`C:\\Windows\\System32\\notepad.exe`)); diff != "" {
+			t.Errorf("events/index eventinfo with escaped backslashes (-want +got):\n%s", diff)
+		}
+		if got := index(`System32\`); len(got) != 0 {
+			t.Errorf("events/index eventinfo ending with a backslash: %v", got)
+		}
+
+		for _, value := range []string{`%Temp\\a%`, `%Temp\`} {
+			res := e.must(200, "POST", "/attributes/restSearch", adminKey,
+				map[string]any{"value": value}).Obj(t)
+			got := len(res["response"].(map[string]any)["Attribute"].([]any))
+			want := map[bool]int{true: 1, false: 0}[value == `%Temp\\a%`]
+			if got != want {
+				t.Errorf("attributes/restSearch value %s: %d attributes, want %d", value, got, want)
+			}
+		}
+		res := e.must(200, "POST", "/events/restSearch", adminKey,
+			map[string]any{"searchall": `system32\\notepad`, "metadata": true}).Obj(t)
+		if got := res["response"].([]any); len(got) != 1 ||
+			got[0].(map[string]any)["Event"].(map[string]any)["id"] != ev["id"] {
+			t.Errorf("events/restSearch searchall with an escaped backslash: %v", got)
+		}
+	})
+}
