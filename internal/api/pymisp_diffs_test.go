@@ -1,7 +1,10 @@
 package api
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -366,8 +369,9 @@ func TestAttributesIndex(t *testing.T) {
 
 // TestMalwareSampleEncrypt checks that a malware-sample sent with "encrypt", as PyMISP sends
 // one made from a file (the file name as value, the raw bytes as data; test_simple_event),
-// is stored as MISP stores it: "<file name>|<md5 of the data>". Without "encrypt" a value
-// that is not filename|md5 is refused, as in MISP.
+// is stored as MISP stores it: "<file name>|<md5 of the data>" as value, the data in a zip
+// encrypted with "infected". Without "encrypt" a value that is not filename|md5 is refused,
+// as in MISP.
 func TestMalwareSampleEncrypt(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *testEnv) {
 		data := "aGVsbG8=" // "hello"
@@ -394,11 +398,31 @@ func TestMalwareSampleEncrypt(t *testing.T) {
 			t.Errorf("malware-sample without encrypt: %d %s", refused.Status, refused.Raw)
 		}
 
+		// The sample comes back as MISP keeps it: zipped, encrypted, under its md5 and
+		// with its name beside it.
 		found := e.must(200, "POST", "/attributes/restSearch", adminKey, map[string]any{
 			"eventid": id, "withAttachments": true}).Obj(t)
 		attrs := found["response"].(map[string]any)["Attribute"].([]any)
-		if len(attrs) != 2 || attrs[0].(map[string]any)["data"] != data {
-			t.Errorf("restSearch withAttachments: %v", attrs)
+		if len(attrs) != 2 {
+			t.Fatalf("restSearch withAttachments: %v", attrs)
+		}
+		raw, err := base64.StdEncoding.DecodeString(attrs[0].(map[string]any)["data"].(string))
+		if err != nil {
+			t.Fatalf("data of the sample: %v", err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+		if err != nil {
+			t.Fatalf("data of the sample is not a zip: %v", err)
+		}
+		files := map[string]uint64{}
+		for _, f := range zr.File {
+			if f.Flags&0x1 == 0 {
+				t.Errorf("%s of the sample zip is not encrypted", f.Name)
+			}
+			files[f.Name] = f.UncompressedSize64
+		}
+		if diff := cmp.Diff(map[string]uint64{md5: 5, md5 + ".filename.txt": 5}, files); diff != "" {
+			t.Errorf("files of the sample zip (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -180,9 +180,15 @@ func (b *builder) attribute(in *AttributeInput, value string, eventID int64, inO
 		if err != nil {
 			fe.add("data", msgData)
 		}
-		// TODO: MISP stores a malware-sample zipped with the password "infected" and sends
-		// it back that way; Cairn stores and sends the bytes it was given, unzipped.
 		data = d
+		// A sample sent with "encrypt" is zipped here, as MISP does; without it, MISP
+		// expects the client to have zipped it already, and it is kept as it came.
+		if err == nil && typ == "malware-sample" && boolOr(in.Encrypt, false) {
+			name, _, _ := strings.Cut(norm, "|")
+			if data, _, err = misp.SampleZip(name, d, timeOf(b.now)); err != nil {
+				return a, nil, fe, err
+			}
+		}
 	}
 	if len(fe) > 0 {
 		return a, nil, fe, nil
@@ -191,7 +197,8 @@ func (b *builder) attribute(in *AttributeInput, value string, eventID int64, inO
 }
 
 // sampleValue is the value of a malware-sample sent with "encrypt": the file name, without
-// any hash the client put after it, then "|" and the md5 of the data, as MISP stores it.
+// any hash the client put after it, then "|" and the md5 of the data (before it is zipped),
+// as MISP stores it.
 // A value without readable data is left as it is, for validation to refuse.
 func sampleValue(value string, data *string) string {
 	if data == nil || *data == "" {
