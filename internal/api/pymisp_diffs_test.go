@@ -318,8 +318,8 @@ func TestPublishPermission(t *testing.T) {
 }
 
 // TestAttributesIndex checks attributes/index (PyMISP's attributes(), test_attribute): a
-// bare list of the live attribute rows the caller may see, with value1 and value2, paged by
-// the named parameters limit and page.
+// bare list of the live attribute rows the caller may see, with value1 and value2, newest
+// event first, paged by the named parameters limit and page.
 func TestAttributesIndex(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *testEnv) {
 		_, _, user := tgOrgUser(t, e, "Index Org", 3)
@@ -347,7 +347,8 @@ func TestAttributesIndex(t *testing.T) {
 		if diff := cmp.Diff(want, values(user, "/attributes/index")); diff != "" {
 			t.Errorf("user's attributes/index (-want +got):\n%s", diff)
 		}
-		want = append(want, "198.51.100.1")
+		// Newest event first, as MISP lists them.
+		want = append([]string{"198.51.100.1"}, want...)
 		if diff := cmp.Diff(want, values(adminKey, "/attributes/index")); diff != "" {
 			t.Errorf("admin's attributes/index (-want +got):\n%s", diff)
 		}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/cairn-project/cairn/internal/acl"
 	"github.com/cairn-project/cairn/internal/model"
-	"github.com/cairn-project/cairn/internal/search"
 	"github.com/cairn-project/cairn/internal/store"
 )
 
@@ -416,11 +415,8 @@ const (
 	attributeIndexMaxLimit = 9999
 )
 
-// IndexAttributes lists a page of the live attributes the actor may see (attributes/index).
-// A limit of 0 takes MISP's default page size; pages count from 1.
-//
-// note: MISP orders this list by event id, newest event first; Cairn lists by attribute id,
-// the order its searches read in. The rows and the paging are the same.
+// IndexAttributes lists a page of the live attributes the actor may see (attributes/index),
+// newest event first. A limit of 0 takes MISP's default page size; pages count from 1.
 func (s *Service) IndexAttributes(ctx context.Context, a *Actor, limit, page int) (
 	[]model.Attribute, error) {
 	v, err := s.viewer(ctx, a)
@@ -430,15 +426,9 @@ func (s *Service) IndexAttributes(ctx context.Context, a *Actor, limit, page int
 	if limit <= 0 {
 		limit = attributeIndexLimit
 	}
-	p := &search.Params{Deleted: search.LiveOnly, Limit: min(limit, attributeIndexMaxLimit),
-		Page: max(page, 1)}
-	q := store.AttributeSearch{P: p, Visible: v.AttributeCondition("e", "a", "o"),
-		OrgID: v.OrgID, SiteAdmin: v.SiteAdmin, Dialect: s.db.Dialect()}
-	list := []model.Attribute{}
-	err = store.SearchAttributes(ctx, s.db, q, func(at *model.Attribute, _ *store.EventStub) error {
-		list = append(list, *at)
-		return nil
-	})
+	limit = min(limit, attributeIndexMaxLimit)
+	list, err := store.IndexAttributes(ctx, s.db, v.AttributeCondition("e", "a", "o"), limit,
+		(max(page, 1)-1)*limit)
 	if err != nil {
 		return nil, fmt.Errorf("events: index attributes: %w", err)
 	}
