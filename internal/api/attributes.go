@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/cairn-project/cairn/internal/events"
@@ -219,6 +220,23 @@ func (s *Server) restoreAttribute(w http.ResponseWriter, r *http.Request) error 
 		return eventsError(err, r, "Could not restore Attribute", "/attributes/restore")
 	}
 	return ok(w, map[string]any{"Attribute": a.Record(false)})
+}
+
+// indexAttributes answers attributes/index: a bare list of attribute rows, a page at a
+// time (named parameters limit and page).
+func (s *Server) indexAttributes(w http.ResponseWriter, r *http.Request) error {
+	n := named(r)
+	limit, _ := strconv.Atoi(n.Get("limit"))
+	page, _ := strconv.Atoi(n.Get("page"))
+	list, err := s.ops().IndexAttributes(r.Context(), actor(r), limit, page)
+	if err != nil {
+		return eventsError(err, r, "", "")
+	}
+	rows := make([]model.AttributeRecord, len(list))
+	for i := range list {
+		rows[i] = list[i].Record(true)
+	}
+	return ok(w, rows)
 }
 
 // viewAttribute answers attributes/view: 405 "Invalid attribute" for anything it cannot show.

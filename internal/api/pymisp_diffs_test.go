@@ -1,7 +1,10 @@
 package api
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -310,6 +313,162 @@ func TestPublishPermission(t *testing.T) {
 			!strings.Contains(lines[1], `"exported","",1,`) ||
 			!strings.Contains(lines[2], `"not for ids","",0,`) {
 			t.Errorf("CSV export of the published event:\n%s", csv)
+		}
+	})
+}
+
+// TestAttributesIndex checks attributes/index (PyMISP's attributes(), test_attribute): a
+// bare list of the live attribute rows the caller may see, with value1 and value2, newest
+// event first, paged by the named parameters limit and page.
+func TestAttributesIndex(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *testEnv) {
+		_, _, user := tgOrgUser(t, e, "Index Org", 3)
+		mine := addEvent(t, e, user, map[string]any{"info": "mine", "distribution": 0,
+			"Attribute": []any{
+				map[string]any{"type": "ip-dst", "value": "192.0.2.1"},
+				map[string]any{"type": "domain|ip", "value": "example.org|192.0.2.2"},
+				map[string]any{"type": "text", "value": "gone"}}})
+		addEvent(t, e, adminKey, map[string]any{"info": "hidden", "distribution": 0,
+			"Attribute": []any{map[string]any{"type": "ip-src", "value": "198.51.100.1"}}})
+		for _, a := range mine["Attribute"].([]any) {
+			if a := a.(map[string]any); a["value"] == "gone" {
+				e.must(200, "POST", "/attributes/delete/"+a["id"].(string), user, nil)
+			}
+		}
+
+		values := func(key, path string) []string {
+			var got []string
+			for _, row := range e.must(200, "GET", path, key, nil).JSON(t).([]any) {
+				got = append(got, row.(map[string]any)["value"].(string))
+			}
+			return got
+		}
+		want := []string{"192.0.2.1", "example.org|192.0.2.2"}
+		if diff := cmp.Diff(want, values(user, "/attributes/index")); diff != "" {
+			t.Errorf("user's attributes/index (-want +got):\n%s", diff)
+		}
+		// Newest event first, as MISP lists them.
+		want = append([]string{"198.51.100.1"}, want...)
+		if diff := cmp.Diff(want, values(adminKey, "/attributes/index")); diff != "" {
+			t.Errorf("admin's attributes/index (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(want[1:2], values(adminKey, "/attributes/index/limit:1/page:2")); diff != "" {
+			t.Errorf("attributes/index/limit:1/page:2 (-want +got):\n%s", diff)
+		}
+
+		rows := e.must(200, "GET", "/attributes/index", user, nil).JSON(t).([]any)
+		row := rows[1].(map[string]any)
+		if row["value1"] != "example.org" || row["value2"] != "192.0.2.2" ||
+			row["event_id"] != mine["id"] || row["deleted"] != false {
+			t.Errorf("attributes/index row: %v", row)
+		}
+		if _, ok := row["Event"]; ok {
+			t.Errorf("attributes/index row carries its event: %v", row)
+		}
+	})
+}
+
+// TestMalwareSampleEncrypt checks that a malware-sample sent with "encrypt", as PyMISP sends
+// one made from a file (the file name as value, the raw bytes as data; test_simple_event),
+// is stored as MISP stores it: "<file name>|<md5 of the data>" as value, the data in a zip
+// encrypted with "infected". Without "encrypt" a value that is not filename|md5 is refused,
+// as in MISP.
+func TestMalwareSampleEncrypt(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *testEnv) {
+		data := "aGVsbG8=" // "hello"
+		const md5 = "5d41402abc4b2a76b9719d911017c592"
+		ev := addEvent(t, e, adminKey, map[string]any{"info": "samples", "Attribute": []any{
+			map[string]any{"type": "malware-sample", "value": "a.exe", "data": data,
+				"encrypt": true}}})
+		id := ev["id"].(string)
+		if got := ev["Attribute"].([]any)[0].(map[string]any)["value"]; got != "a.exe|"+md5 {
+			t.Errorf("events/add value: %v, want a.exe|%s", got, md5)
+		}
+
+		// A hash the client put after the name is replaced by the data's.
+		res := e.must(200, "POST", "/attributes/add/"+id, adminKey, map[string]any{
+			"type": "malware-sample", "value": "b.exe|00000000000000000000000000000000",
+			"data": data, "encrypt": true}).Obj(t)
+		if got := res["Attribute"].(map[string]any)["value"]; got != "b.exe|"+md5 {
+			t.Errorf("attributes/add value: %v, want b.exe|%s", got, md5)
+		}
+
+		refused := e.do("POST", "/attributes/add/"+id, adminKey, map[string]any{
+			"type": "malware-sample", "value": "c.exe", "data": data})
+		if refused.Status != 403 || !strings.Contains(string(refused.Raw), "composite") {
+			t.Errorf("malware-sample without encrypt: %d %s", refused.Status, refused.Raw)
+		}
+
+		// The sample comes back as MISP keeps it: zipped, encrypted, under its md5 and
+		// with its name beside it.
+		found := e.must(200, "POST", "/attributes/restSearch", adminKey, map[string]any{
+			"eventid": id, "withAttachments": true}).Obj(t)
+		attrs := found["response"].(map[string]any)["Attribute"].([]any)
+		if len(attrs) != 2 {
+			t.Fatalf("restSearch withAttachments: %v", attrs)
+		}
+		raw, err := base64.StdEncoding.DecodeString(attrs[0].(map[string]any)["data"].(string))
+		if err != nil {
+			t.Fatalf("data of the sample: %v", err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+		if err != nil {
+			t.Fatalf("data of the sample is not a zip: %v", err)
+		}
+		files := map[string]uint64{}
+		for _, f := range zr.File {
+			if f.Flags&0x1 == 0 {
+				t.Errorf("%s of the sample zip is not encrypted", f.Name)
+			}
+			files[f.Name] = f.UncompressedSize64
+		}
+		if diff := cmp.Diff(map[string]uint64{md5: 5, md5 + ".filename.txt": 5}, files); diff != "" {
+			t.Errorf("files of the sample zip (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestLikeBackslashes checks that LIKE patterns read a backslash as MISP's MySQL does, on
+// both databases: "\\" is a literal backslash (PyMISP's search_index for an info holding a
+// Windows path, test_simple_event, MISP issue 6616), and a lone backslash at the end of a
+// pattern is literal instead of an error.
+func TestLikeBackslashes(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *testEnv) {
+		info := `C:\Windows\System32\notepad.exe`
+		ev := addEvent(t, e, adminKey, map[string]any{"info": info, "Attribute": []any{
+			map[string]any{"type": "filename", "value": `C:\Temp\a.exe`}}})
+		addEvent(t, e, adminKey, map[string]any{"info": "other"})
+
+		index := func(filter string) []string {
+			var got []string
+			res := e.must(200, "POST", "/events/index", adminKey,
+				map[string]any{"eventinfo": filter})
+			for _, row := range res.JSON(t).([]any) {
+				got = append(got, row.(map[string]any)["info"].(string))
+			}
+			return got
+		}
+		if diff := cmp.Diff([]string{info}, index(`C:\\Windows\\System32\\notepad.exe`)); diff != "" {
+			t.Errorf("events/index eventinfo with escaped backslashes (-want +got):\n%s", diff)
+		}
+		if got := index(`System32\`); len(got) != 0 {
+			t.Errorf("events/index eventinfo ending with a backslash: %v", got)
+		}
+
+		for _, value := range []string{`%Temp\\a%`, `%Temp\`} {
+			res := e.must(200, "POST", "/attributes/restSearch", adminKey,
+				map[string]any{"value": value}).Obj(t)
+			got := len(res["response"].(map[string]any)["Attribute"].([]any))
+			want := map[bool]int{true: 1, false: 0}[value == `%Temp\\a%`]
+			if got != want {
+				t.Errorf("attributes/restSearch value %s: %d attributes, want %d", value, got, want)
+			}
+		}
+		res := e.must(200, "POST", "/events/restSearch", adminKey,
+			map[string]any{"searchall": `system32\\notepad`, "metadata": true}).Obj(t)
+		if got := res["response"].([]any); len(got) != 1 ||
+			got[0].(map[string]any)["Event"].(map[string]any)["id"] != ev["id"] {
+			t.Errorf("events/restSearch searchall with an escaped backslash: %v", got)
 		}
 	})
 }

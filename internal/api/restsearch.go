@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"math"
@@ -234,6 +235,11 @@ func (s *Server) restSearchAttributes(w http.ResponseWriter, r *http.Request) er
 				return err
 			}
 		}
+		if p.WithAttachments {
+			if err := s.attachChunk(ctx, chunk); err != nil {
+				return err
+			}
+		}
 		if err := relateChunk(ctx, related, chunk); err != nil {
 			return err
 		}
@@ -312,6 +318,22 @@ func (s *Server) sightChunk(ctx context.Context, v *acl.Viewer, chunk []searchAt
 			list = []model.Sighting{}
 		}
 		chunk[i].Sighting = &list
+	}
+	return nil
+}
+
+// attachChunk sets the data of the attachments and malware samples of a chunk, base64
+// encoded, as withAttachments asks.
+func (s *Server) attachChunk(ctx context.Context, chunk []searchAttribute) error {
+	for i := range chunk {
+		if chunk[i].Type != "attachment" && chunk[i].Type != "malware-sample" {
+			continue
+		}
+		data, err := store.Attachment(ctx, s.db, int64(chunk[i].ID))
+		if err != nil {
+			return err
+		}
+		chunk[i].Data = base64.StdEncoding.EncodeToString(data)
 	}
 	return nil
 }

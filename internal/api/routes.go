@@ -148,6 +148,7 @@ func (s *Server) routes(rt *router) {
 	rt.handle("POST /attributes/delete/{id}", s.deleteAttribute)
 	rt.handle("POST /attributes/delete/{id}/{hard}", s.deleteAttribute)
 	rt.handle("POST /attributes/restore/{id}", s.restoreAttribute)
+	rt.handle("GET /attributes/index", s.indexAttributes)
 	rt.handle("GET /attributes/view/{id}", s.viewAttribute)
 	rt.handle("HEAD /attributes/view/{id}", s.headAttribute)
 	rt.handle("POST /attributes/addTag/{id}", s.tagAttribute)

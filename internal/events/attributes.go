@@ -407,3 +407,30 @@ func maxStrInt[T ~int64](a T, b int64) T {
 	}
 	return T(b)
 }
+
+// The page sizes of attributes/index: MISP's paginator for attributes gives 60 rows when
+// the request sets no limit, and never more than 9999.
+const (
+	attributeIndexLimit    = 60
+	attributeIndexMaxLimit = 9999
+)
+
+// IndexAttributes lists a page of the live attributes the actor may see (attributes/index),
+// newest event first. A limit of 0 takes MISP's default page size; pages count from 1.
+func (s *Service) IndexAttributes(ctx context.Context, a *Actor, limit, page int) (
+	[]model.Attribute, error) {
+	v, err := s.viewer(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = attributeIndexLimit
+	}
+	limit = min(limit, attributeIndexMaxLimit)
+	list, err := store.IndexAttributes(ctx, s.db, v.AttributeCondition("e", "a", "o"), limit,
+		(max(page, 1)-1)*limit)
+	if err != nil {
+		return nil, fmt.Errorf("events: index attributes: %w", err)
+	}
+	return list, nil
+}

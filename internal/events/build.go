@@ -2,7 +2,9 @@ package events
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
@@ -122,6 +124,9 @@ func (b *builder) attribute(in *AttributeInput, value string, eventID int64, inO
 			value += "|" + string(*in.Value2)
 		}
 	}
+	if typ == "malware-sample" && boolOr(in.Encrypt, false) {
+		value = sampleValue(value, in.Data)
+	}
 	norm, category, err := misp.CheckAttribute(typ, strings.TrimSpace(strOr(in.Category, "")), value)
 	var ve *misp.ValidationError
 	if errors.As(err, &ve) {
@@ -175,14 +180,37 @@ func (b *builder) attribute(in *AttributeInput, value string, eventID int64, inO
 		if err != nil {
 			fe.add("data", msgData)
 		}
-		// TODO: MISP stores a malware-sample zipped with the password "infected" and sends
-		// it back that way; Cairn stores and sends the bytes it was given, unzipped.
 		data = d
+		// A sample sent with "encrypt" is zipped here, as MISP does; without it, MISP
+		// expects the client to have zipped it already, and it is kept as it came.
+		if err == nil && typ == "malware-sample" && boolOr(in.Encrypt, false) {
+			name, _, _ := strings.Cut(norm, "|")
+			if data, _, err = misp.SampleZip(name, d, timeOf(b.now)); err != nil {
+				return a, nil, fe, err
+			}
+		}
 	}
 	if len(fe) > 0 {
 		return a, nil, fe, nil
 	}
 	return a, data, nil, nil
+}
+
+// sampleValue is the value of a malware-sample sent with "encrypt": the file name, without
+// any hash the client put after it, then "|" and the md5 of the data (before it is zipped),
+// as MISP stores it.
+// A value without readable data is left as it is, for validation to refuse.
+func sampleValue(value string, data *string) string {
+	if data == nil || *data == "" {
+		return value
+	}
+	d, err := decodeBase64(*data)
+	if err != nil {
+		return value
+	}
+	name, _, _ := strings.Cut(value, "|")
+	sum := md5.Sum(d)
+	return name + "|" + hex.EncodeToString(sum[:])
 }
 
 func isAttachmentType(typ string) bool { return typ == "attachment" || typ == "malware-sample" }

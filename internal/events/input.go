@@ -68,7 +68,10 @@ type AttributeInput struct {
 	DisableCorrelation *misp.Bool   `json:"disable_correlation"`
 	ObjectRelation     *string      `json:"object_relation"`
 	Data               *string      `json:"data"`
-	Tag                []TagInput   `json:"Tag"`
+	// Encrypt asks, for a malware-sample, that the md5 of the data be added to the value
+	// (PyMISP sends the file name alone with it).
+	Encrypt *misp.Bool `json:"encrypt"`
+	Tag     []TagInput `json:"Tag"`
 }
 
 // ObjectInput is an object of events/add and events/edit, and the body of objects/add and

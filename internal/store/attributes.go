@@ -120,6 +120,37 @@ func FindAttribute(ctx context.Context, q Querier, ref AttributeRef, visible str
 	return a, nil
 }
 
+// IndexAttributes returns a page of the live attributes that pass the access condition
+// visible (on the aliases e, a and o, as for FindAttribute), newest event first as MISP's
+// attributes/index lists them, and in id order within an event.
+func IndexAttributes(ctx context.Context, q Querier, visible string, limit, offset int) (
+	[]model.Attribute, error) {
+	rows, err := q.QueryContext(ctx, `
+		SELECT `+attributeColumns+`
+		FROM attributes a
+		JOIN events e ON e.id = a.event_id
+		LEFT JOIN objects o ON o.id = a.object_id
+		WHERE a.deleted = false AND (`+visible+`)
+		ORDER BY a.event_id DESC, a.id
+		LIMIT $1 OFFSET $2`, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("store: index attributes: %w", err)
+	}
+	defer rows.Close()
+	list := []model.Attribute{}
+	for rows.Next() {
+		var a model.Attribute
+		if err := scanAttribute(rows, &a); err != nil {
+			return nil, fmt.Errorf("store: index attributes: %w", err)
+		}
+		list = append(list, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: index attributes: %w", err)
+	}
+	return list, nil
+}
+
 // AttributeKey is what makes an attribute a duplicate of another in the same event.
 type AttributeKey struct {
 	Type, Category, Value1, Value2 string

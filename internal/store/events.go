@@ -271,7 +271,7 @@ func (f *EventFilter) where() (string, []any) {
 	if len(f.Info) > 0 {
 		var ors []string
 		for _, s := range f.Info {
-			ors = append(ors, "LOWER(e.info) LIKE "+b.param("%"+strings.ToLower(s)+"%"))
+			ors = append(ors, "LOWER(e.info) LIKE "+b.like("%"+strings.ToLower(s)+"%")+likeEscape)
 		}
 		b.add("(" + strings.Join(ors, " OR ") + ")")
 	}
@@ -303,7 +303,8 @@ func (f *EventFilter) where() (string, []any) {
 	b.inInts("e.threat_level_id", f.ThreatLevels, false)
 	b.inInts("e.threat_level_id", f.NotThreatLevels, true)
 	if f.CreatorEmail != "" {
-		b.add("LOWER(u.email) LIKE " + b.param("%"+strings.ToLower(f.CreatorEmail)+"%"))
+		b.add("LOWER(u.email) LIKE " + b.like("%"+strings.ToLower(f.CreatorEmail)+"%") +
+			likeEscape)
 	}
 	if f.TimestampFrom > 0 {
 		b.add("e.timestamp >= " + b.param(f.TimestampFrom))
@@ -314,7 +315,7 @@ func (f *EventFilter) where() (string, []any) {
 	if len(f.Values) > 0 {
 		var ors []string
 		for _, v := range f.Values {
-			p := b.param(strings.ToLower(v))
+			p := b.like(strings.ToLower(v)) + likeEscape
 			ors = append(ors, "LOWER(a.value1) LIKE "+p+" OR LOWER(a.value2) LIKE "+p)
 		}
 		b.add(`EXISTS (SELECT 1 FROM attributes a LEFT JOIN objects ao ON ao.id = a.object_id
@@ -322,7 +323,7 @@ func (f *EventFilter) where() (string, []any) {
 			") AND " + f.attributeVisible() + ")")
 	}
 	if f.SearchAll != "" {
-		p := b.param("%" + strings.ToLower(f.SearchAll) + "%")
+		p := b.like("%"+strings.ToLower(f.SearchAll)+"%") + likeEscape
 		b.add("(LOWER(e.info) LIKE " + p + " OR LOWER(e.uuid) LIKE " + p +
 			" OR EXISTS (SELECT 1 FROM event_tags et JOIN tags t ON t.id = et.tag_id" +
 			" WHERE et.event_id = e.id AND LOWER(t.name) LIKE " + p + ")" +
@@ -397,6 +398,22 @@ func (b *condBuilder) add(cond string) {
 func (b *condBuilder) param(v any) string {
 	b.args = append(b.args, v)
 	return fmt.Sprintf("$%d", len(b.args))
+}
+
+// likeEscape ends a LIKE whose pattern comes from a client. MISP's database, MySQL, reads
+// a backslash in a pattern as an escape (`\%` is a literal %, `\\` a backslash), as
+// PostgreSQL does by default and SQLite never does: saying it makes both dialects read the
+// patterns as MISP does.
+const likeEscape = ` ESCAPE '\'`
+
+// like adds a client's LIKE pattern as an argument, for use before likeEscape. A lone
+// backslash at its end is made literal, as MySQL reads it: PostgreSQL refuses a pattern
+// that ends with its escape character.
+func (b *condBuilder) like(pattern string) string {
+	if n := len(pattern) - len(strings.TrimRight(pattern, `\`)); n%2 == 1 {
+		pattern += `\`
+	}
+	return b.param(pattern)
 }
 
 func (b *condBuilder) params(vs []any) string {

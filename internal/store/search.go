@@ -113,10 +113,11 @@ func (s *AttributeSearch) where() (string, []any) {
 		b.add("(a.deleted = false OR e.org_id = " + strconv.FormatInt(s.OrgID, 10) + ")")
 	}
 	if p.SearchAll != "" {
-		like := b.param("%" + strings.Trim(p.SearchAll, "%") + "%")
-		b.add("(LOWER(a.value1) LIKE LOWER(" + like + ") OR LOWER(a.value2) LIKE LOWER(" + like +
-			") OR LOWER(a.comment) LIKE LOWER(" + like + ") OR LOWER(e.info) LIKE LOWER(" + like +
-			") OR a.uuid = LOWER(" + like + "))")
+		arg := b.like("%" + strings.Trim(p.SearchAll, "%") + "%")
+		like := "LOWER(" + arg + ")" + likeEscape
+		b.add("(LOWER(a.value1) LIKE " + like + " OR LOWER(a.value2) LIKE " + like +
+			" OR LOWER(a.comment) LIKE " + like + " OR LOWER(e.info) LIKE " + like +
+			" OR a.uuid = LOWER(" + arg + "))")
 	}
 	return b.where(), b.args
 }
@@ -157,9 +158,9 @@ func (s *AttributeSearch) matchAny(b *condBuilder, values []string, cols ...stri
 		}
 	}
 	for _, pat := range patterns {
-		ph := b.param(pat)
+		ph := b.like(pat)
 		for _, c := range cols {
-			ors = append(ors, "LOWER("+c+") LIKE LOWER("+ph+")")
+			ors = append(ors, "LOWER("+c+") LIKE LOWER("+ph+")"+likeEscape)
 		}
 	}
 	if len(ors) == 0 {
@@ -305,7 +306,7 @@ func tagMatch(b *condBuilder, v string) string {
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return "t.id = " + strconv.FormatInt(n, 10)
 	}
-	return "LOWER(t.name) LIKE LOWER(" + b.param(v) + ")"
+	return "LOWER(t.name) LIKE LOWER(" + b.like(v) + ")" + likeEscape
 }
 
 func eventHasTag(cond string) string {

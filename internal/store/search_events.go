@@ -203,7 +203,7 @@ func (s *EventSearch) objectTerms(b *condBuilder, t search.Terms, col string) {
 // value or comment of one of its visible attributes, or in the name of a tag on the event
 // or on one of those attributes.
 func (s *EventSearch) searchAll(b *condBuilder, text string) {
-	like := b.param("%" + strings.ToLower(strings.Trim(text, "%")) + "%")
+	like := b.like("%"+strings.ToLower(strings.Trim(text, "%"))+"%") + likeEscape
 	b.add("(LOWER(e.info) LIKE " + like + " OR e.uuid = " + b.param(strings.ToLower(text)) +
 		" OR EXISTS (SELECT 1" + s.visibleAttributes() + " AND (LOWER(a.value1) LIKE " + like +
 		" OR LOWER(a.value2) LIKE " + like + " OR LOWER(a.comment) LIKE " + like + "))" +

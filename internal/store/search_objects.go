@@ -113,7 +113,7 @@ func (s *ObjectSearch) where() (string, []any) {
 	s.tagTerms(&b, p.Tags, true)
 	s.tagTerms(&b, p.EventTags, false)
 	if p.SearchAll != "" {
-		like := b.param("%" + strings.ToLower(strings.Trim(p.SearchAll, "%")) + "%")
+		like := b.like("%"+strings.ToLower(strings.Trim(p.SearchAll, "%"))+"%") + likeEscape
 		b.add("(LOWER(e.info) LIKE " + like + " OR " + s.hasAttribute("(LOWER(a.value1) LIKE "+
 			like+" OR LOWER(a.value2) LIKE "+like+" OR LOWER(a.comment) LIKE "+like+")") + ")")
 	}
