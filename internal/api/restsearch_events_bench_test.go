@@ -149,3 +149,24 @@ func sampleHeaps(peak, live *uint64) (stop func()) {
 	}()
 	return func() { close(done); wg.Wait() }
 }
+
+// sampleRSS records every 20 ms the largest resident size of the process (Linux's VmRSS)
+// into peak, until stop is called. It counts the client's side too, so it bounds the
+// server's from above.
+func sampleRSS(peak *uint64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			*peak = max(*peak, procStatus("VmRSS:"))
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}

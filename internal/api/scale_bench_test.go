@@ -145,12 +145,14 @@ func BenchmarkScale(b *testing.B) {
 
 	b.Run("export-json", func(b *testing.B) {
 		runtime.GC()
-		var peak, live uint64
+		var peak, live, rss uint64
 		const runs = 2
 		start := time.Now()
 		for range runs {
 			stop := sampleHeaps(&peak, &live)
+			stopRSS := sampleRSS(&rss)
 			size := exportAll(b, e, client, "/attributes/restSearch", `{"returnFormat":"json"}`)
+			stopRSS()
 			stop()
 			if size < ds.attributes*50 {
 				b.Fatalf("%d bytes for %d attributes", size, ds.attributes)
@@ -159,6 +161,7 @@ func BenchmarkScale(b *testing.B) {
 		b.ReportMetric(float64(ds.attributes*runs)/time.Since(start).Seconds(), "attributes/s")
 		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 		b.ReportMetric(float64(live)/(1<<20), "peak-live-heap-MB")
+		b.ReportMetric(float64(rss)/(1<<20), "process-peak-RSS-MB")
 	})
 }
 

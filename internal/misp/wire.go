@@ -186,7 +186,46 @@ func (m *Micros) UnmarshalJSON(data []byte) error {
 }
 
 // decodeLenient decodes one JSON scalar, keeping numbers as json.Number.
+//
+// The scalars of an event's fields come by the hundred thousand in a large events/add, so
+// the usual forms are read directly: null, booleans, numbers and strings without escapes.
+// Anything else goes through encoding/json.
 func decodeLenient(data []byte) (any, error) {
+	data = bytes.TrimSpace(data)
+	switch {
+	case len(data) == 0:
+	case string(data) == "null":
+		return nil, nil
+	case string(data) == "true":
+		return true, nil
+	case string(data) == "false":
+		return false, nil
+	case data[0] == '"':
+		if len(data) >= 2 && data[len(data)-1] == '"' && plainString(data[1:len(data)-1]) {
+			return string(data[1 : len(data)-1]), nil
+		}
+	case data[0] == '-' || '0' <= data[0] && data[0] <= '9':
+		if json.Valid(data) {
+			return json.Number(data), nil
+		}
+	}
+	return decodeJSONScalar(data)
+}
+
+// plainString reports whether s, the inside of a JSON string, is valid UTF-8 with no
+// escape, quote or control character: its JSON text is then its value.
+func plainString(s []byte) bool {
+	for _, c := range s {
+		if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeJSONScalar decodes one JSON value with encoding/json, keeping numbers as
+// json.Number.
+func decodeJSONScalar(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any

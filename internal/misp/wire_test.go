@@ -2,6 +2,7 @@ package misp
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -262,6 +263,28 @@ func FuzzMicrosUnmarshal(f *testing.F) {
 		var back Micros
 		if err := back.UnmarshalJSON(out); err != nil || back != m {
 			t.Fatalf("%s -> %d -> %s -> %d, %v", data, m, out, back, err)
+		}
+	})
+}
+
+// FuzzDecodeLenient checks the direct reading of common scalars against encoding/json:
+// for any valid JSON value both give the same value, or both refuse it.
+func FuzzDecodeLenient(f *testing.F) {
+	for _, s := range []string{`12`, `"12"`, `-1.5e3`, `""`, `null`, `true`, `false`,
+		`"a\"b"`, `"é"`, "\"\xff\"", `"\u0041"`, ` 7 `, `[1]`, `{"a":1}`, `01`, `"tab\t"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		got, gotErr := decodeLenient(data)
+		want, wantErr := decodeJSONScalar(data)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("%q: error %v, encoding/json %v", data, gotErr, wantErr)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: %#v, encoding/json %#v", data, got, want)
 		}
 	})
 }

@@ -216,7 +216,7 @@ func (tx *Tx) growCache(ctx context.Context, rows int) error {
 	if tx.dialect != SQLite || rows < 1000 {
 		return nil
 	}
-	pragmas := []string{`PRAGMA cache_size = -262144`, `PRAGMA temp_store = MEMORY`,
+	pragmas := []string{`PRAGMA cache_size = -65536`, `PRAGMA temp_store = MEMORY`,
 		`PRAGMA defer_foreign_keys = ON`}
 	for _, pragma := range pragmas {
 		if _, err := tx.ExecContext(ctx, pragma); err != nil {

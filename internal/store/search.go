@@ -471,6 +471,10 @@ func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 		return err
 	}
 	for {
+		// A request that ended (its client went away) stops at the next chunk.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		full := int64(len(chunk)) == n
 		if remaining > 0 {
 			remaining -= int64(len(chunk))
