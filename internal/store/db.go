@@ -163,7 +163,9 @@ func open(url string) (*DB, error) {
 	if !memory {
 		stmts = newStmtCache(pool)
 	}
-	return &DB{sql: pool, dialect: SQLite, group: newGroupCommit(pool, stmts), stmts: stmts}, nil
+	// An in-memory database has one connection, which the writer cannot keep for itself.
+	return &DB{sql: pool, dialect: SQLite, group: newGroupCommit(pool, stmts, !memory),
+		stmts: stmts}, nil
 }
 
 // sqliteParams are the modernc.org/sqlite connection parameters every connection gets unless
@@ -177,12 +179,18 @@ var sqliteParams = [][2]string{
 	{"_txlock", "immediate"},
 }
 
-// sqlitePragmas are set on every SQLite connection. A page cache of 32 MB keeps the index
-// pages a write touches in memory until the commit (SQLite's default of 2 MB spills them to
-// the WAL mid-transaction); temporary files (statement journals, sorts) stay in memory; and
-// the WAL is checkpointed every 20,000 pages (80 MB) rather than every 1,000, which under a
-// stream of small event writes spares most of the checkpoints' page copies and syncs.
-var sqlitePragmas = []string{"cache_size(-32768)", "temp_store(memory)", "wal_autocheckpoint(20000)"}
+// sqlitePragmas are set on every SQLite connection. Readers get a page cache of 8 MB: the
+// operating system caches the file for all of them, and each of the pool's connections
+// would otherwise keep a private copy of what it read (writerCacheKiB is the writer's).
+// Temporary files (statement journals, sorts) stay in memory; and the WAL is checkpointed
+// every 20,000 pages (80 MB) rather than every 1,000, which under a stream of small event
+// writes spares most of the checkpoints' page copies and syncs.
+var sqlitePragmas = []string{"cache_size(-8192)", "temp_store(memory)", "wal_autocheckpoint(20000)"}
+
+// writerCacheKiB is the page cache of the connection that runs SQLite's write transactions:
+// 32 MB keeps the index pages a write touches in memory until the commit (SQLite's default
+// of 2 MB spills them to the WAL mid-transaction).
+const writerCacheKiB = 32768
 
 // sqliteDSN turns a SQLite url into the driver's DSN and reports whether it names an
 // in-memory database.

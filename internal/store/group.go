@@ -24,6 +24,11 @@ import (
 type groupCommit struct {
 	db    *sql.DB
 	stmts *stmtCache
+	// own says the group keeps a connection of the pool for its transactions, conn, taken
+	// at the first and given a page cache of writerCacheKiB; without it each transaction
+	// takes any connection.
+	own   bool
+	conn  *sql.Conn
 	queue chan *txRequest
 	stop  chan struct{}
 	once  sync.Once
@@ -47,14 +52,55 @@ type txResult struct {
 
 var errClosed = errors.New("store: database closed")
 
-func newGroupCommit(db *sql.DB, stmts *stmtCache) *groupCommit {
-	g := &groupCommit{db: db, stmts: stmts, queue: make(chan *txRequest, maxGroup), stop: make(chan struct{})}
+func newGroupCommit(db *sql.DB, stmts *stmtCache, own bool) *groupCommit {
+	g := &groupCommit{db: db, stmts: stmts, own: own, queue: make(chan *txRequest, maxGroup), stop: make(chan struct{})}
 	go g.loop()
 	return g
 }
 
 // close stops the group's goroutine; transactions still queued fail.
+//
+// note: the writer's connection goes back to the pool when the group's goroutine ends, and
+// closing the pool closes it.
 func (g *groupCommit) close() { g.once.Do(func() { close(g.stop) }) }
+
+// begin starts a transaction on the writer's connection, taking one first if the group has
+// none (or lost the one it had).
+func (g *groupCommit) begin() (*sql.Tx, error) {
+	ctx := context.Background()
+	if !g.own {
+		return g.db.BeginTx(ctx, nil)
+	}
+	for attempt := 0; ; attempt++ {
+		if g.conn == nil {
+			conn, err := g.db.Conn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			pragma := fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)
+			if _, err := conn.ExecContext(ctx, pragma); err != nil {
+				conn.Close()
+				return nil, err
+			}
+			g.conn = conn
+		}
+		tx, err := g.conn.BeginTx(ctx, nil)
+		if err == nil || attempt > 0 {
+			return tx, err
+		}
+		// The connection may be broken: give it back and take another once.
+		g.conn.Close()
+		g.conn = nil
+	}
+}
+
+// release gives the writer's connection back to the pool.
+func (g *groupCommit) release() {
+	if g.conn != nil {
+		g.conn.Close()
+		g.conn = nil
+	}
+}
 
 // run queues fn and waits for the commit, or the failure, of the group it ran in.
 func (g *groupCommit) run(ctx context.Context, fn func(tx *Tx) error) error {
@@ -84,6 +130,7 @@ func (g *groupCommit) loop() {
 			group = append(group[:0], r)
 		case <-g.stop:
 			g.drain()
+			g.release()
 			return
 		}
 	gather:
@@ -147,7 +194,7 @@ func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 
 	// The transaction belongs to no caller: one caller's context ending must not roll back
 	// the others' writes. Each fn's statements run under its own context.
-	sqlTx, err := g.db.BeginTx(context.Background(), nil)
+	sqlTx, err := g.begin()
 	if err != nil {
 		err = fmt.Errorf("store: begin transaction: %w", err)
 		for i := range results {
