@@ -14,9 +14,10 @@ import (
 // SQLite has one writer, and most of the cost of a small write transaction is its commit:
 // every page it dirtied is written to the WAL, and a stream of events with random UUIDs and
 // values dirties hundreds of index pages each. Transactions that queue while another commits
-// therefore run together: each inside a savepoint of one SQLite transaction, so that each
-// still succeeds or fails alone, and one commit covers them all. A caller's Tx returns only
-// after the commit that holds its writes, so what it reports is durable as before.
+// therefore run together in one SQLite transaction, and one commit covers them all; when one
+// of them fails, each runs again alone (see commit), so that each still succeeds or fails
+// alone. A caller's Tx returns only after the commit that holds its writes, so what it
+// reports is durable as before.
 //
 // Transactions of a group run one after another on the group's goroutine, in the order they
 // came; each sees the writes of those before it in the group, as it would have after their
@@ -166,8 +167,15 @@ func (g *groupCommit) drain() {
 	}
 }
 
-// commit runs a group in one transaction and tells each member its outcome. It reports false
-// when a member's fn ended the goroutine instead of returning.
+// commit runs a group and tells each member its outcome. It reports false when a member's
+// fn ended the goroutine instead of returning.
+//
+// The members run one after another in one transaction, with no savepoint between them: a
+// savepoint makes SQLite copy every page a member changes into a journal, in case that
+// member alone must be undone, and that copy cost about a quarter of the writer's time. If
+// a member fails instead, the transaction is rolled back and every member of the group runs
+// again, each in a transaction of its own, so that each still succeeds or fails alone. Like
+// [DB.Tx] after a lost race, this may run a member's fn twice.
 func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 	results := make([]txResult, len(group))
 	delivered := false
@@ -192,61 +200,66 @@ func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 		deliver()
 	}()
 
-	// The transaction belongs to no caller: one caller's context ending must not roll back
-	// the others' writes. Each fn's statements run under its own context.
-	sqlTx, err := g.begin()
-	if err != nil {
-		err = fmt.Errorf("store: begin transaction: %w", err)
-		for i := range results {
-			results[i].err = err
+	// begin starts the transaction that sqlTx holds. It belongs to no caller: one caller's
+	// context ending must not roll back the others' writes. Each fn's statements run under
+	// its own context.
+	begin := func() error {
+		var err error
+		if sqlTx, err = g.begin(); err != nil {
+			sqlTx = nil
+			return fmt.Errorf("store: begin transaction: %w", err)
 		}
-		deliver()
-		return true
+		return nil
 	}
-	tx := &Tx{tx: sqlTx, dialect: SQLite, stmts: g.stmts}
-	single := len(group) == 1
-	committed := 0
-	for i, r := range group {
-		if r.ctx.Err() != nil {
-			results[i].err = r.ctx.Err()
-			continue
-		}
-		if !single {
-			if _, err := sqlTx.Exec("SAVEPOINT txgroup"); err != nil {
-				results[i].err = fmt.Errorf("store: savepoint: %w", err)
-				continue
-			}
-		}
-		results[i] = call(r.fn, tx)
-		if single {
-			break
-		}
-		if results[i].err != nil || results[i].panicked != nil {
-			if _, err := sqlTx.Exec("ROLLBACK TO txgroup"); err != nil {
-				// The transaction is in an unknown state: fail the whole group.
-				sqlTx.Rollback()
-				failAll(results, fmt.Errorf("store: roll back to savepoint: %w", err))
-				deliver()
-				return true
-			}
-		}
-		if _, err := sqlTx.Exec("RELEASE txgroup"); err != nil {
-			sqlTx.Rollback()
-			failAll(results, fmt.Errorf("store: release savepoint: %w", err))
+	ok := func(r txResult) bool { return r.err == nil && r.panicked == nil }
+
+	if len(group) > 1 {
+		if err := begin(); err != nil {
+			failAll(results, err)
 			deliver()
 			return true
 		}
-		if results[i].err == nil && results[i].panicked == nil {
-			committed++
+		tx := &Tx{tx: sqlTx, dialect: SQLite, stmts: g.stmts}
+		all := true
+		for i, r := range group {
+			if r.ctx.Err() != nil {
+				results[i].err = r.ctx.Err()
+				continue
+			}
+			if results[i] = call(r.fn, tx); !ok(results[i]) {
+				all = false
+				break
+			}
 		}
-	}
-	if single && (results[0].err != nil || results[0].panicked != nil) || !single && committed == 0 {
+		if all {
+			if err := sqlTx.Commit(); err != nil {
+				failAll(results, fmt.Errorf("store: commit transaction: %w", err))
+			}
+			sqlTx = nil
+			deliver()
+			return true
+		}
 		sqlTx.Rollback()
-		deliver()
-		return true
+		sqlTx = nil
 	}
-	if err := sqlTx.Commit(); err != nil {
-		failAll(results, fmt.Errorf("store: commit transaction: %w", err))
+
+	// One member, or a group one of whose members failed: each alone.
+	for i, r := range group {
+		if r.ctx.Err() != nil {
+			results[i] = txResult{err: r.ctx.Err()}
+			continue
+		}
+		if err := begin(); err != nil {
+			results[i] = txResult{err: err}
+			continue
+		}
+		results[i] = call(r.fn, &Tx{tx: sqlTx, dialect: SQLite, stmts: g.stmts})
+		if !ok(results[i]) {
+			sqlTx.Rollback()
+		} else if err := sqlTx.Commit(); err != nil {
+			results[i] = txResult{err: fmt.Errorf("store: commit transaction: %w", err)}
+		}
+		sqlTx = nil
 	}
 	deliver()
 	return true
