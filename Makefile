@@ -17,6 +17,7 @@ build:
 # Short fuzzing runs of every parser of outside input.
 fuzz:
 	$(GO) test ./internal/misp -run '^$$' -fuzz FuzzNormalizeValidate -fuzztime 30s
+	$(GO) test ./internal/misp -run '^$$' -fuzz FuzzDecodeLenient -fuzztime 30s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
