@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -86,11 +85,7 @@ func benchAttribute(i int) map[string]any {
 }
 
 func (e *testEnv) post(b *testing.B, client *http.Client, path string, body []byte) []byte {
-	req, _ := http.NewRequest("POST", e.url+path, bytes.NewReader(body))
-	req.Header.Set("Authorization", adminKey)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", "application/json")
-	res, err := client.Do(req)
+	res, err := client.Do(benchRequest(e, path, body))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -118,7 +113,7 @@ func benchmarkEventAdd(b *testing.B, n int) {
 		runtime.GC()
 		stop := sampleHeaps(&peak, &live)
 		b.StartTimer()
-		addDiscard(b, e, client, body)
+		exportAll(b, e, client, "/events/add", body)
 		b.StopTimer()
 		stop()
 	}
@@ -128,22 +123,6 @@ func benchmarkEventAdd(b *testing.B, n int) {
 	b.ReportMetric(float64(bodyBytes)/(1<<20), "body-MB")
 	if rss := peakRSS(); rss > 0 {
 		b.ReportMetric(float64(rss)/(1<<20), "process-peak-RSS-MB")
-	}
-}
-
-// addDiscard posts body to events/add and reads the answer to the end without keeping it.
-func addDiscard(b *testing.B, e *testEnv, client *http.Client, body []byte) {
-	req, _ := http.NewRequest("POST", e.url+"/events/add", bytes.NewReader(body))
-	req.Header.Set("Authorization", adminKey)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", "application/json")
-	res, err := client.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer res.Body.Close()
-	if _, err := io.Copy(io.Discard, res.Body); err != nil || res.StatusCode != 200 {
-		b.Fatalf("events/add: status %d, %v", res.StatusCode, err)
 	}
 }
 
@@ -200,7 +179,7 @@ func benchmarkEventView(b *testing.B, n int) {
 			attrs = append(attrs, benchAttribute(i))
 		}
 		body, _ := json.Marshal(attrs)
-		exportAll(b, e, client, "/attributes/add/"+added.Event.ID, string(body))
+		exportAll(b, e, client, "/attributes/add/"+added.Event.ID, body)
 	}
 	out = nil
 	runtime.GC()

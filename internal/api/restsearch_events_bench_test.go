@@ -51,7 +51,7 @@ func BenchmarkRestSearchExport(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				stop := sampleHeap(&peak)
-				size := exportAll(b, e, client, c.path, c.body)
+				size := exportAll(b, e, client, c.path, []byte(c.body))
 				stop()
 				if size < int64(n)*50 {
 					b.Fatalf("%s: %d bytes for %d attributes", c.name, size, n)
@@ -92,22 +92,28 @@ func distinctBenchEvent(first, n int) []byte {
 	return body
 }
 
-// exportAll runs one restSearch and reads the answer to the end, returning its size.
-func exportAll(b *testing.B, e *testEnv, client *http.Client, path, body string) int64 {
-	req, _ := http.NewRequest("POST", e.url+path, bytes.NewReader([]byte(body)))
-	req.Header.Set("Authorization", adminKey)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", "application/json")
-	res, err := client.Do(req)
+// exportAll posts body to path and reads the answer to the end without keeping it,
+// returning its size. The body is sent as it is, without a copy.
+func exportAll(b *testing.B, e *testEnv, client *http.Client, path string, body []byte) int64 {
+	res, err := client.Do(benchRequest(e, path, body))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer res.Body.Close()
 	size, err := io.Copy(io.Discard, res.Body)
 	if err != nil || res.StatusCode != 200 {
-		b.Fatalf("status %d, %v", res.StatusCode, err)
+		b.Fatalf("%s: status %d, %v", path, res.StatusCode, err)
 	}
 	return size
+}
+
+// benchRequest is a POST of the JSON body to path, as the site admin.
+func benchRequest(e *testEnv, path string, body []byte) *http.Request {
+	req, _ := http.NewRequest("POST", e.url+path, bytes.NewReader(body))
+	req.Header.Set("Authorization", adminKey)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	return req
 }
 
 // heapBytes returns the bytes of heap objects, live or not yet swept.
@@ -130,37 +136,31 @@ func sampleHeap(peak *uint64) (stop func()) { return sampleHeaps(peak, new(uint6
 // sampleHeaps records every 5 ms the largest heap (garbage included) into peak and the
 // largest live heap found by a collection into live, until stop is called.
 func sampleHeaps(peak, live *uint64) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			*peak = max(*peak, heapBytes())
-			*live = max(*live, liveHeapBytes())
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
+	return sampleEvery(5*time.Millisecond, func() {
+		*peak = max(*peak, heapBytes())
+		*live = max(*live, liveHeapBytes())
+	})
 }
 
 // sampleRSS records every 20 ms the largest resident size of the process (Linux's VmRSS)
 // into peak, until stop is called. It counts the client's side too, so it bounds the
 // server's from above.
 func sampleRSS(peak *uint64) (stop func()) {
+	return sampleEvery(20*time.Millisecond, func() {
+		*peak = max(*peak, procStatus("VmRSS:"))
+	})
+}
+
+// sampleEvery calls sample at once and then every d on a goroutine of its own, until stop
+// is called; stop returns once the last call is over.
+func sampleEvery(d time.Duration, sample func()) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		tick := time.NewTicker(20 * time.Millisecond)
+		tick := time.NewTicker(d)
 		defer tick.Stop()
 		for {
-			*peak = max(*peak, procStatus("VmRSS:"))
+			sample()
 			select {
 			case <-done:
 				return

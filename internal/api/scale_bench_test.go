@@ -151,7 +151,7 @@ func BenchmarkScale(b *testing.B) {
 		for range runs {
 			stop := sampleHeaps(&peak, &live)
 			stopRSS := sampleRSS(&rss)
-			size := exportAll(b, e, client, "/attributes/restSearch", `{"returnFormat":"json"}`)
+			size := exportAll(b, e, client, "/attributes/restSearch", []byte(`{"returnFormat":"json"}`))
 			stopRSS()
 			stop()
 			if size < ds.attributes*50 {
@@ -253,11 +253,7 @@ func loadScale(b *testing.B, e *testEnv, client *http.Client, n int64) scaleData
 }
 
 func scaleAdd(e *testEnv, client *http.Client, body []byte) error {
-	req, _ := http.NewRequest("POST", e.url+"/events/add", bytes.NewReader(body))
-	req.Header.Set("Authorization", adminKey)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", "application/json")
-	res, err := client.Do(req)
+	res, err := client.Do(benchRequest(e, "/events/add", body))
 	if err != nil {
 		return err
 	}

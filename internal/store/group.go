@@ -54,7 +54,8 @@ type txResult struct {
 var errClosed = errors.New("store: database closed")
 
 func newGroupCommit(db *sql.DB, stmts *stmtCache, own bool) *groupCommit {
-	g := &groupCommit{db: db, stmts: stmts, own: own, queue: make(chan *txRequest, maxGroup), stop: make(chan struct{})}
+	g := &groupCommit{db: db, stmts: stmts, own: own, queue: make(chan *txRequest, maxGroup),
+		stop: make(chan struct{})}
 	go g.loop()
 	return g
 }

@@ -481,10 +481,13 @@ func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 		}
 		next := chunkSize(remaining)
 		more := full && remaining != 0
+		var after int64 // where the next chunk starts; the offset of a page applied once
+		if more {
+			after = int64(chunk[len(chunk)-1].ID)
+		}
 		if more && prefetch {
-			// The offset of a page applies once, before the first row.
 			pending = make(chan fetched, 1)
-			after, out := int64(chunk[len(chunk)-1].ID), spare
+			out := spare
 			go func() {
 				err := read(ctx, after, next, 0, &out)
 				pending <- fetched{out, err}
@@ -510,7 +513,6 @@ func SearchAttributes(ctx context.Context, q Querier, s AttributeSearch,
 		if !more {
 			return nil
 		}
-		after := int64(chunk[len(chunk)-1].ID)
 		chunk, spare = spare, chunk
 		if pending != nil {
 			f := <-pending
