@@ -228,33 +228,15 @@ func InsertAttributes(ctx context.Context, tx *Tx, attrs []*model.Attribute) err
 	if err := tx.growCache(ctx, len(attrs)); err != nil {
 		return err
 	}
-	pending := make(map[string]*model.Attribute, min(len(attrs), batchRows))
-	w := newBatchWriter(tx, "attributes", attributeInsertColumns, "RETURNING id, uuid",
-		func(rows *sql.Rows) error {
-			var id int64
-			var uuid string
-			if err := rows.Scan(&id, &uuid); err != nil {
-				return err
-			}
-			if a := pending[uuid]; a != nil {
-				a.ID = misp.StrInt(id)
-				delete(pending, uuid)
-			}
-			return nil
-		})
+	w := newIDWriter(tx, "attributes", attributeInsertColumns, func(row int, id int64) {
+		attrs[row].ID = misp.StrInt(id)
+	})
 	for _, a := range attrs {
-		pending[a.UUID] = a
 		if err := w.add(ctx, attributeArgs(a)...); err != nil {
 			return err
 		}
 	}
-	if err := w.close(ctx); err != nil {
-		return err
-	}
-	if len(pending) > 0 {
-		return fmt.Errorf("store: insert attributes: %d rows without an id", len(pending))
-	}
-	return nil
+	return w.close(ctx)
 }
 
 // UpdateAttribute writes the editable columns of a.

@@ -56,6 +56,15 @@ type DB struct {
 	group *groupCommit
 	// stmts holds the prepared batch INSERT statements of a SQLite database.
 	stmts *stmtCache
+	// ckpt checkpoints the write-ahead log of a SQLite file in the background.
+	ckpt *checkpointer
+}
+
+// committed is called after each commit of the SQLite writer.
+func (db *DB) committed() {
+	if db.ckpt != nil {
+		db.ckpt.committed()
+	}
 }
 
 // Dialect returns the SQL dialect of the database.
@@ -71,6 +80,9 @@ func (db *DB) Close() error {
 	}
 	if db.stmts != nil {
 		db.stmts.close()
+	}
+	if db.ckpt != nil {
+		db.ckpt.close()
 	}
 	return db.sql.Close()
 }
@@ -159,13 +171,15 @@ func open(url string) (*DB, error) {
 	pool.SetMaxIdleConns(conns)
 	// note: preparing a statement for the cache takes a connection of its own, which an
 	// in-memory database, a single connection, cannot give while a transaction holds it.
-	var stmts *stmtCache
+	// An in-memory database has no log to checkpoint.
+	db := &DB{sql: pool, dialect: SQLite}
 	if !memory {
-		stmts = newStmtCache(pool)
+		db.stmts = newStmtCache(pool)
+		db.ckpt = newCheckpointer(pool)
 	}
 	// An in-memory database has one connection, which the writer cannot keep for itself.
-	return &DB{sql: pool, dialect: SQLite, group: newGroupCommit(pool, stmts, !memory),
-		stmts: stmts}, nil
+	db.group = newGroupCommit(pool, db.stmts, !memory, db.committed)
+	return db, nil
 }
 
 // sqliteParams are the modernc.org/sqlite connection parameters every connection gets unless
@@ -235,6 +249,8 @@ func (db *DB) migrate(ctx context.Context) error {
 			return err
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
+	} else {
+		opts = append(opts, goose.WithGoMigrations(sqliteGoMigrations()...))
 	}
 	fsys, err := fs.Sub(migrations, dir)
 	if err != nil {
@@ -253,6 +269,16 @@ func (db *DB) migrate(ctx context.Context) error {
 			slog.InfoContext(ctx, "Applied database migration", "dialect", db.dialect.String(),
 				"version", r.Source.Version, "duration", r.Duration)
 		}
+	}
+	if err == nil && len(results) > 0 && db.dialect == SQLite && db.group.own {
+		// A SQLite migration may rewrite a table's definition in place (9 does). It raises
+		// the schema's version, so that every connection reads the schema again before
+		// its next statement; the connections that ran the migrations are closed all the
+		// same, and the pool opens fresh ones. An in-memory database has one connection,
+		// its only copy, which the version raise alone updates.
+		n := db.sql.Stats().MaxOpenConnections
+		db.sql.SetMaxIdleConns(0)
+		db.sql.SetMaxIdleConns(n)
 	}
 	return err
 }

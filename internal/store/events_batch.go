@@ -30,6 +30,15 @@ type batchWriter struct {
 	width  int
 	onRows func(*sql.Rows) error
 
+	// setID, for a writer of rows whose ids the database assigns (newIDWriter), receives
+	// the id of each row by the row's place among those added. On PostgreSQL the rows
+	// that RETURNING gives back are matched to the rows sent by their uuid: column uuidCol,
+	// keyed in keys while the rows are buffered.
+	setID   func(row int, id int64)
+	uuidCol int
+	keys    map[string]int
+	written int // rows written before the buffered ones
+
 	args []any
 	n    int
 }
@@ -48,11 +57,56 @@ func newBatchWriter(tx *Tx, table, columns, tail string, onRows func(*sql.Rows) 
 		tail: tail, width: width, onRows: onRows, args: make([]any, 0, width*batchRows)}
 }
 
+// newIDWriter returns a writer of new rows whose ids the database assigns, one of whose
+// columns is their uuid; setID receives the id of each row by its place among the rows
+// added, 0 for the first.
+//
+// On SQLite the INSERT statements return nothing, which spares the rows' reading: the ids
+// of the rows of one statement are consecutive, because the tables' ids are AUTOINCREMENT
+// (each new id is one more than the largest yet) and the transaction is the only writer,
+// and the last of them is the statement's last inserted rowid.
+func newIDWriter(tx *Tx, table, columns string, setID func(row int, id int64)) *batchWriter {
+	uuidCol := -1
+	for i, c := range strings.Split(columns, ",") {
+		if strings.TrimSpace(c) == "uuid" {
+			uuidCol = i
+		}
+	}
+	if uuidCol < 0 {
+		panic("store: newIDWriter: no uuid column in " + table)
+	}
+	w := newBatchWriter(tx, table, columns, "", nil)
+	w.setID, w.uuidCol = setID, uuidCol
+	if tx.dialect != SQLite {
+		w.tail = "RETURNING id, uuid"
+		w.keys = make(map[string]int, batchRows)
+		w.onRows = func(rows *sql.Rows) error {
+			var id int64
+			var uuid string
+			if err := rows.Scan(&id, &uuid); err != nil {
+				return err
+			}
+			row, ok := w.keys[uuid]
+			if !ok {
+				return fmt.Errorf("a row of %s came back with uuid %q, which was not sent", table, uuid)
+			}
+			delete(w.keys, uuid)
+			w.setID(row, id)
+			return nil
+		}
+	}
+	return w
+}
+
 // add buffers one row, whose values come in the order of the columns, and writes the buffer
 // when it is full.
 func (w *batchWriter) add(ctx context.Context, values ...any) error {
 	if len(values) != w.width {
 		return fmt.Errorf("store: batch insert: %d values for %d columns", len(values), w.width)
+	}
+	if w.keys != nil {
+		uuid, _ := values[w.uuidCol].(string)
+		w.keys[uuid] = w.written + w.n
 	}
 	w.args = append(w.args, values...)
 	w.n++
@@ -67,12 +121,15 @@ func (w *batchWriter) flush(ctx context.Context) error {
 	if w.n == 0 {
 		return nil
 	}
-	defer func() { w.args, w.n = w.args[:0], 0 }()
+	defer func() { w.args, w.written, w.n = w.args[:0], w.written+w.n, 0 }()
+	if w.keys != nil {
+		defer clear(w.keys)
+	}
 	if w.tx.stmts == nil {
-		return w.run(ctx, nil, w.statement(w.n), w.args)
+		return w.run(ctx, nil, w.statement(w.n), w.args, 0)
 	}
 	// Rows in runs of batchRows, then of powers of two: at most a handful of statements.
-	args, n := w.args, w.n
+	args, n, first := w.args, w.n, 0
 	for n > 0 {
 		k := batchRows
 		if n < batchRows {
@@ -82,24 +139,31 @@ func (w *batchWriter) flush(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("store: prepare batch insert: %w", err)
 		}
-		if err := w.run(ctx, stmt, "", args[:k*w.width]); err != nil {
+		if err := w.run(ctx, stmt, "", args[:k*w.width], first); err != nil {
 			return err
 		}
-		args, n = args[k*w.width:], n-k
+		args, n, first = args[k*w.width:], n-k, first+k
 	}
 	return nil
 }
 
-func (w *batchWriter) run(ctx context.Context, stmt *sql.Stmt, query string, args []any) error {
+// run writes rows of the buffer, the first of which is row first of the buffer.
+func (w *batchWriter) run(ctx context.Context, stmt *sql.Stmt, query string, args []any,
+	first int) error {
+	ctx = w.tx.statementCtx(ctx)
 	if w.onRows == nil {
+		var res sql.Result
 		var err error
 		if stmt != nil {
-			_, err = stmt.ExecContext(ctx, args...)
+			res, err = stmt.ExecContext(ctx, args...)
 		} else {
-			_, err = w.tx.ExecContext(ctx, query, args...)
+			res, err = w.tx.ExecContext(ctx, query, args...)
 		}
 		if err != nil {
 			return fmt.Errorf("store: batch insert: %w", uniqueErr(err))
+		}
+		if w.setID != nil {
+			return w.consecutiveIDs(res, first, len(args)/w.width)
 		}
 		return nil
 	}
@@ -122,6 +186,26 @@ func (w *batchWriter) run(ctx context.Context, stmt *sql.Stmt, query string, arg
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: batch insert: %w", uniqueErr(err))
+	}
+	return nil
+}
+
+// consecutiveIDs reports the ids of the n rows of a SQLite INSERT that res describes, which
+// were the rows first and after of the buffer (see newIDWriter).
+func (w *batchWriter) consecutiveIDs(res sql.Result, first, n int) error {
+	affected, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: batch insert: %w", err)
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("store: batch insert: %w", err)
+	}
+	if affected != int64(n) {
+		return fmt.Errorf("store: batch insert: %d rows inserted of %d", affected, n)
+	}
+	for i := range n {
+		w.setID(w.written+first+i, last-int64(n-1-i))
 	}
 	return nil
 }
@@ -191,7 +275,7 @@ func (c *stmtCache) get(ctx context.Context, tx *Tx, query string) (*sql.Stmt, e
 		c.m[query] = stmt
 	}
 	c.mu.Unlock()
-	return tx.tx.StmtContext(ctx, stmt), nil
+	return tx.tx.StmtContext(tx.statementCtx(ctx), stmt), nil
 }
 
 // close releases every statement.

@@ -28,11 +28,13 @@ type groupCommit struct {
 	// own says the group keeps a connection of the pool for its transactions, conn, taken
 	// at the first and given a page cache of writerCacheKiB; without it each transaction
 	// takes any connection.
-	own   bool
-	conn  *sql.Conn
-	queue chan *txRequest
-	stop  chan struct{}
-	once  sync.Once
+	own  bool
+	conn *sql.Conn
+	// onCommit is called after each commit that succeeded.
+	onCommit func()
+	queue    chan *txRequest
+	stop     chan struct{}
+	once     sync.Once
 }
 
 // maxGroup bounds the transactions one commit covers, so that the first of a group does not
@@ -53,9 +55,9 @@ type txResult struct {
 
 var errClosed = errors.New("store: database closed")
 
-func newGroupCommit(db *sql.DB, stmts *stmtCache, own bool) *groupCommit {
-	g := &groupCommit{db: db, stmts: stmts, own: own, queue: make(chan *txRequest, maxGroup),
-		stop: make(chan struct{})}
+func newGroupCommit(db *sql.DB, stmts *stmtCache, own bool, onCommit func()) *groupCommit {
+	g := &groupCommit{db: db, stmts: stmts, own: own, onCommit: onCommit,
+		queue: make(chan *txRequest, maxGroup), stop: make(chan struct{})}
 	go g.loop()
 	return g
 }
@@ -67,32 +69,63 @@ func newGroupCommit(db *sql.DB, stmts *stmtCache, own bool) *groupCommit {
 func (g *groupCommit) close() { g.once.Do(func() { close(g.stop) }) }
 
 // begin starts a transaction on the writer's connection, taking one first if the group has
-// none (or lost the one it had).
+// none (or lost the one it had). Without a connection of its own, the group takes one of
+// the pool for each transaction and gives it back in end.
 func (g *groupCommit) begin() (*sql.Tx, error) {
 	ctx := context.Background()
-	if !g.own {
-		return g.db.BeginTx(ctx, nil)
-	}
 	for attempt := 0; ; attempt++ {
 		if g.conn == nil {
 			conn, err := g.db.Conn(ctx)
 			if err != nil {
 				return nil, err
 			}
-			pragma := fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)
-			if _, err := conn.ExecContext(ctx, pragma); err != nil {
-				conn.Close()
-				return nil, err
+			if g.own {
+				pragma := fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)
+				if _, err := conn.ExecContext(ctx, pragma); err != nil {
+					conn.Close()
+					return nil, err
+				}
 			}
 			g.conn = conn
 		}
 		tx, err := g.conn.BeginTx(ctx, nil)
 		if err == nil || attempt > 0 {
+			if err != nil && !g.own {
+				g.release()
+			}
 			return tx, err
 		}
 		// The connection may be broken: give it back and take another once.
-		g.conn.Close()
-		g.conn = nil
+		g.release()
+	}
+}
+
+// commitTx commits sqlTx and ends it. SQLite refuses a COMMIT while a deferred foreign key
+// is violated and keeps its transaction open on the connection, although database/sql
+// counts the transaction done: it is rolled back there, so that the connection is clean for
+// the next one.
+func (g *groupCommit) commitTx(sqlTx *sql.Tx) error {
+	err := sqlTx.Commit()
+	if err != nil && g.conn != nil {
+		_, _ = g.conn.ExecContext(context.Background(), "ROLLBACK")
+	}
+	if err == nil {
+		g.onCommit()
+	}
+	g.end()
+	return err
+}
+
+// rollbackTx rolls sqlTx back and ends it.
+func (g *groupCommit) rollbackTx(sqlTx *sql.Tx) {
+	_ = sqlTx.Rollback()
+	g.end()
+}
+
+// end gives back, after a transaction, a connection the group does not keep.
+func (g *groupCommit) end() {
+	if !g.own {
+		g.release()
 	}
 }
 
@@ -193,7 +226,7 @@ func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 		}
 		// fn called runtime.Goexit: nothing of the group is committed.
 		if sqlTx != nil {
-			sqlTx.Rollback()
+			g.rollbackTx(sqlTx)
 		}
 		for i := range results {
 			results[i] = txResult{err: errors.New("store: transaction abandoned by its caller")}
@@ -220,7 +253,7 @@ func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 			deliver()
 			return true
 		}
-		tx := &Tx{tx: sqlTx, dialect: SQLite, stmts: g.stmts}
+		tx := &Tx{tx: sqlTx, dialect: SQLite, stmts: g.stmts, detached: true}
 		all := true
 		for i, r := range group {
 			if r.ctx.Err() != nil {
@@ -233,15 +266,19 @@ func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 			}
 		}
 		if all {
-			if err := sqlTx.Commit(); err != nil {
-				failAll(results, fmt.Errorf("store: commit transaction: %w", err))
-			}
+			err := g.commitTx(sqlTx)
 			sqlTx = nil
-			deliver()
-			return true
+			if err == nil {
+				deliver()
+				return true
+			}
+			// The commit found a member's deferred foreign key broken (or failed for all):
+			// each runs again alone below, and only the culprit's commit fails then.
+			clear(results)
+		} else {
+			g.rollbackTx(sqlTx)
+			sqlTx = nil
 		}
-		sqlTx.Rollback()
-		sqlTx = nil
 	}
 
 	// One member, or a group one of whose members failed: each alone.
@@ -254,10 +291,10 @@ func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 			results[i] = txResult{err: err}
 			continue
 		}
-		results[i] = call(r.fn, &Tx{tx: sqlTx, dialect: SQLite, stmts: g.stmts})
+		results[i] = call(r.fn, &Tx{tx: sqlTx, dialect: SQLite, stmts: g.stmts, detached: true})
 		if !ok(results[i]) {
-			sqlTx.Rollback()
-		} else if err := sqlTx.Commit(); err != nil {
+			g.rollbackTx(sqlTx)
+		} else if err := g.commitTx(sqlTx); err != nil {
 			results[i] = txResult{err: fmt.Errorf("store: commit transaction: %w", err)}
 		}
 		sqlTx = nil

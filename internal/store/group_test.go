@@ -154,3 +154,71 @@ func TestGroupCommitCancelledCaller(t *testing.T) {
 		t.Errorf("%d rows, want only the first's", n)
 	}
 }
+
+// TestGroupCommitDeferredForeignKey runs many transactions at once, every fifth of which adds
+// an attribute to an event that does not exist. The foreign key is checked at the commit
+// (migration 00009), so the shared commit of a group fails: each member must then succeed
+// or fail alone, and the writer's connection must be clean for the transactions after.
+func TestGroupCommitDeferredForeignKey(t *testing.T) {
+	pgtest.Each(t, func(t *testing.T, url string) {
+		const n = 100
+		db := openTest(t, url)
+		ctx := context.Background()
+		var eventID int64
+		err := db.Tx(ctx, func(tx *Tx) error {
+			return tx.QueryRowContext(ctx, `
+				INSERT INTO events (org_id, orgc_id, user_id, date, info, uuid, analysis,
+					sharing_group_id, threat_level_id)
+				VALUES (1, 1, 1, '2024-10-21', 'test', $1, 0, 0, 4)
+				RETURNING id`, "5f1c2b3a-0000-4000-8000-0000000000ff").Scan(&eventID)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		outcomes := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				event := eventID
+				if i%5 == 0 {
+					event = eventID + 1000
+				}
+				outcomes[i] = db.Tx(ctx, func(tx *Tx) error {
+					_, err := tx.ExecContext(ctx, `
+						INSERT INTO attributes (event_id, category, type, value1, value2, uuid,
+							sharing_group_id)
+						VALUES ($1, 'Other', 'text', $2, '', $3, 0)`,
+						event, fmt.Sprint("v", i), fmt.Sprintf("5f1c2b3a-0000-4000-8000-%012d", i))
+					return err
+				})
+			})
+		}
+		wg.Wait()
+		for i := range n {
+			var stored int
+			err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM attributes WHERE value1 = $1`,
+				fmt.Sprint("v", i)).Scan(&stored)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i%5 == 0 {
+				if outcomes[i] == nil || stored != 0 {
+					t.Errorf("tx %d broke the foreign key: %v, %d rows kept", i, outcomes[i], stored)
+				}
+				continue
+			}
+			if outcomes[i] != nil || stored != 1 {
+				t.Errorf("tx %d = %v, %d rows; want success", i, outcomes[i], stored)
+			}
+		}
+		// The writer's connection is clean: another write works and is kept.
+		err = db.Tx(ctx, func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx,
+				`INSERT INTO admin_settings (name, value) VALUES ('after', '1')`)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("write after the failed commits: %v", err)
+		}
+	})
+}

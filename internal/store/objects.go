@@ -87,22 +87,10 @@ const objectInsertColumns = `name, "meta-category", description, template_uuid,
 
 // InsertObjects stores new objects (not their attributes) in batches and sets their ids.
 func InsertObjects(ctx context.Context, tx *Tx, objs []*model.Object) error {
-	pending := make(map[string]*model.Object, min(len(objs), batchRows))
-	w := newBatchWriter(tx, "objects", objectInsertColumns, "RETURNING id, uuid",
-		func(rows *sql.Rows) error {
-			var id int64
-			var uuid string
-			if err := rows.Scan(&id, &uuid); err != nil {
-				return err
-			}
-			if o := pending[uuid]; o != nil {
-				o.ID = misp.StrInt(id)
-				delete(pending, uuid)
-			}
-			return nil
-		})
+	w := newIDWriter(tx, "objects", objectInsertColumns, func(row int, id int64) {
+		objs[row].ID = misp.StrInt(id)
+	})
 	for _, o := range objs {
-		pending[o.UUID] = o
 		err := w.add(ctx, o.Name, o.MetaCategory, o.Description, o.TemplateUUID,
 			o.TemplateVersion, o.EventID, o.UUID, o.Timestamp, o.Distribution, o.SharingGroupID,
 			o.Comment, o.Deleted, microsArg(o.FirstSeen), microsArg(o.LastSeen))
@@ -110,13 +98,7 @@ func InsertObjects(ctx context.Context, tx *Tx, objs []*model.Object) error {
 			return err
 		}
 	}
-	if err := w.close(ctx); err != nil {
-		return err
-	}
-	if len(pending) > 0 {
-		return fmt.Errorf("store: insert objects: %d rows without an id", len(pending))
-	}
-	return nil
+	return w.close(ctx)
 }
 
 // UpdateObject writes the editable columns of o.
@@ -219,22 +201,10 @@ const referenceInsertColumns = `uuid, timestamp, object_id, event_id, source_uui
 
 // InsertReferences stores new object references in batches and sets their ids.
 func InsertReferences(ctx context.Context, tx *Tx, refs []*model.ObjectReference) error {
-	pending := make(map[string]*model.ObjectReference, min(len(refs), batchRows))
-	w := newBatchWriter(tx, "object_references", referenceInsertColumns, "RETURNING id, uuid",
-		func(rows *sql.Rows) error {
-			var id int64
-			var uuid string
-			if err := rows.Scan(&id, &uuid); err != nil {
-				return err
-			}
-			if r := pending[uuid]; r != nil {
-				r.ID = misp.StrInt(id)
-				delete(pending, uuid)
-			}
-			return nil
-		})
+	w := newIDWriter(tx, "object_references", referenceInsertColumns, func(row int, id int64) {
+		refs[row].ID = misp.StrInt(id)
+	})
 	for _, r := range refs {
-		pending[r.UUID] = r
 		err := w.add(ctx, r.UUID, r.Timestamp, r.ObjectID, r.EventID, r.SourceUUID,
 			r.ReferencedUUID, r.ReferencedID, r.ReferencedType, r.RelationshipType, r.Comment,
 			r.Deleted)
@@ -242,13 +212,7 @@ func InsertReferences(ctx context.Context, tx *Tx, refs []*model.ObjectReference
 			return err
 		}
 	}
-	if err := w.close(ctx); err != nil {
-		return err
-	}
-	if len(pending) > 0 {
-		return fmt.Errorf("store: insert object references: %d rows without an id", len(pending))
-	}
-	return nil
+	return w.close(ctx)
 }
 
 // UpdateReference writes the editable columns of r.
