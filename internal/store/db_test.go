@@ -72,7 +72,7 @@ func TestOpenSQLiteForms(t *testing.T) {
 func TestSQLiteDSN(t *testing.T) {
 	const defaults = "_busy_timeout=10000&_foreign_keys=on&_journal_mode=WAL&" +
 		"_pragma=cache_size%28-8192%29&_pragma=temp_store%28memory%29&" +
-		"_pragma=wal_autocheckpoint%2820000%29&_synchronous=NORMAL&_txlock=immediate"
+		"_pragma=wal_autocheckpoint%28100000%29&_synchronous=NORMAL&_txlock=immediate"
 	tests := []struct {
 		url, want  string
 		wantMemory bool
@@ -506,7 +506,7 @@ func TestSQLitePragmasApplied(t *testing.T) {
 	}
 	defer db.Close()
 	for pragma, want := range map[string]int64{"cache_size": -8192, "temp_store": 2,
-		"wal_autocheckpoint": 20000} {
+		"wal_autocheckpoint": 100000} {
 		var got int64
 		if err := db.QueryRowContext(context.Background(), "PRAGMA "+pragma).Scan(&got); err != nil {
 			t.Fatal(err)

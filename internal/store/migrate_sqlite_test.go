@@ -109,4 +109,22 @@ func TestCheckpointer(t *testing.T) {
 	if grown := size() - before; grown < 256<<10 {
 		t.Errorf("the database file grew by %d bytes after 320 KiB of commits", grown)
 	}
+
+	// The log was copied whole while no write ran: the next write starts it again from its
+	// beginning, so that it holds that write's pages alone.
+	err := db.Tx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE admin_settings SET value = 'y' WHERE name = 'setting-0'`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var busy, logged, copied int
+	err = db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logged, &copied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logged > 20 {
+		t.Errorf("the log holds %d pages after a one-row write; it did not start again", logged)
+	}
 }
