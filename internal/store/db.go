@@ -169,10 +169,10 @@ func open(url string) (*DB, error) {
 	}
 	pool.SetMaxOpenConns(conns)
 	pool.SetMaxIdleConns(conns)
-	// note: preparing a statement for the cache takes a connection of its own, which an
-	// in-memory database, a single connection, cannot give while a transaction holds it.
-	// An in-memory database has no log to checkpoint.
 	db := &DB{sql: pool, dialect: SQLite}
+	// note: preparing a statement for the cache takes a connection of its own, which an
+	// in-memory database, a single connection, cannot give while a transaction holds it;
+	// and an in-memory database has no log to checkpoint.
 	if !memory {
 		db.stmts = newStmtCache(pool)
 		db.ckpt = newCheckpointer(pool)
