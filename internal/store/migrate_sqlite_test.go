@@ -72,7 +72,7 @@ func TestSQLiteForeignKeysDeferred(t *testing.T) {
 }
 
 // TestCheckpointer checks that commits on a SQLite file are checkpointed in the background:
-// a moment after a few writes, the database file itself holds their pages, which would
+// a moment after a commit, the database file itself holds its pages, which would
 // otherwise wait in the log until it reached wal_autocheckpoint pages.
 func TestCheckpointer(t *testing.T) {
 	ctx := context.Background()
@@ -88,16 +88,20 @@ func TestCheckpointer(t *testing.T) {
 	// Let the checkpoints of the migrations' writes finish first.
 	time.Sleep(2 * checkpointEvery)
 	before, runs := size(), db.ckpt.runs.Load()
+	// One commit: the first checkpoint that ends after it has the whole of it to copy.
 	value := strings.Repeat("x", 64<<10)
-	for i := range 5 {
-		err := db.Tx(ctx, func(tx *Tx) error {
+	err := db.Tx(ctx, func(tx *Tx) error {
+		for i := range 5 {
 			_, err := tx.ExecContext(ctx, `INSERT INTO admin_settings (name, value) VALUES ($1, $2)`,
 				fmt.Sprint("setting-", i), value)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
+			if err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for db.ckpt.runs.Load() == runs {
@@ -112,7 +116,7 @@ func TestCheckpointer(t *testing.T) {
 
 	// The log was copied whole while no write ran: the next write starts it again from its
 	// beginning, so that it holds that write's pages alone.
-	err := db.Tx(ctx, func(tx *Tx) error {
+	err = db.Tx(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE admin_settings SET value = 'y' WHERE name = 'setting-0'`)
 		return err
 	})
