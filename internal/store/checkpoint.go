@@ -19,11 +19,11 @@ const checkpointEvery = 250 * time.Millisecond
 // SQLite otherwise checkpoints on the connection that commits, once the log passes
 // wal_autocheckpoint pages: the writer then copies every page of the log into the database
 // file and waits for both files to reach the disk, and every writer waits behind it. Under a
-// stream of event adds that wait was about a quarter of the writer's time. A checkpoint on
+// stream of event adds that wait cost about a quarter of the ingest's throughput. A checkpoint on
 // another connection runs beside the writer (SQLite lets readers and one writer go on while
 // a PASSIVE checkpoint copies what they no longer need), so that when the writer's own turn
 // comes the log is mostly copied already and its checkpoint is short; the writer's then
-// lets the log start again from its beginning, which keeps its size bounded.
+// lets the log start again from its beginning, once no read holds an older state of it.
 type checkpointer struct {
 	db   *sql.DB
 	kick chan struct{} // holds one token when a commit came after the last checkpoint

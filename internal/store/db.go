@@ -274,15 +274,5 @@ func (db *DB) migrate(ctx context.Context) error {
 				"version", r.Source.Version, "duration", r.Duration)
 		}
 	}
-	if err == nil && len(results) > 0 && db.dialect == SQLite && db.group.own {
-		// A SQLite migration may rewrite a table's definition in place (9 does). It raises
-		// the schema's version, so that every connection reads the schema again before
-		// its next statement; the connections that ran the migrations are closed all the
-		// same, and the pool opens fresh ones. An in-memory database has one connection,
-		// its only copy, which the version raise alone updates.
-		n := db.sql.Stats().MaxOpenConnections
-		db.sql.SetMaxIdleConns(0)
-		db.sql.SetMaxIdleConns(n)
-	}
 	return err
 }

@@ -150,7 +150,9 @@ func (w *batchWriter) flush(ctx context.Context) error {
 // run writes rows of the buffer, the first of which is row first of the buffer.
 func (w *batchWriter) run(ctx context.Context, stmt *sql.Stmt, query string, args []any,
 	first int) error {
-	ctx = w.tx.statementCtx(ctx)
+	if stmt != nil {
+		ctx = w.tx.statementCtx(ctx) // the Tx methods below apply it themselves
+	}
 	if w.onRows == nil {
 		var res sql.Result
 		var err error

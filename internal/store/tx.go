@@ -26,7 +26,7 @@ type Tx struct {
 // transaction a context that has not ended yet loses its cancellation: for each statement
 // under a cancellable context, the SQLite driver starts a goroutine that watches it, and
 // database/sql another for each query's rows. On the writer, which runs a statement every
-// few rows, those goroutines took the processor from it for about a third of its time. The
+// few hundred rows, those goroutines competed with it for the two processors. The
 // statement still fails at once if its context has ended already; one that ends while
 // the statement runs lets it finish, and the transaction fails at its next statement.
 func (tx *Tx) statementCtx(ctx context.Context) context.Context {
