@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cairn-project/cairn/internal/config"
 	"github.com/cairn-project/cairn/internal/events"
 	"github.com/cairn-project/cairn/internal/model"
+	"github.com/cairn-project/cairn/internal/settings"
 	"github.com/cairn-project/cairn/internal/store"
 )
 
@@ -24,12 +26,16 @@ var eventsDescription = description{Name: "/events/add API description",
 	URL: "/events/add"}
 
 // ops returns the event operations for this server.
-func (s *Server) ops() *events.Service {
-	base := s.cfg.BaseURL
+func (s *Server) ops() *events.Service { return s.events }
+
+// newOps returns the event operations for the server's configuration: one for the
+// server's life, since they remember what readers learnt of the correlation index.
+func newOps(cfg *config.Config, db *store.DB, st *settings.Store) *events.Service {
+	base := cfg.BaseURL
 	if base == "" {
-		base = "http://" + s.cfg.Listen
+		base = "http://" + cfg.Listen
 	}
-	return events.New(s.db, s.settings, base)
+	return events.New(db, st, base)
 }
 
 // actor returns the caller of a request as the operations see it.

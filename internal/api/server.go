@@ -20,6 +20,7 @@ import (
 
 	"github.com/cairn-project/cairn/internal/auth"
 	"github.com/cairn-project/cairn/internal/config"
+	"github.com/cairn-project/cairn/internal/events"
 	"github.com/cairn-project/cairn/internal/settings"
 	"github.com/cairn-project/cairn/internal/store"
 )
@@ -37,6 +38,7 @@ type Server struct {
 	auth     *auth.Authenticator
 	settings *settings.Store
 	log      *slog.Logger
+	events   *events.Service
 
 	handler  http.Handler
 	metrics  *prometheus.Registry
@@ -57,7 +59,8 @@ type Deps struct {
 // New returns the API server.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, db: d.DB, auth: d.Auth, settings: d.Settings, log: d.Log,
-		metrics: prometheus.NewRegistry(), ready: func() bool { return true }}
+		metrics: prometheus.NewRegistry(), ready: func() bool { return true },
+		events: newOps(d.Config, d.DB, d.Settings)}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cairn_http_requests_total", Help: "HTTP requests by method and status.",
 	}, []string{"method", "status"})

@@ -35,6 +35,8 @@ type Reader struct {
 	Advanced bool
 	// SSDeepThreshold is MISP.ssdeep_correlation_threshold (0: MISP's default, 40).
 	SSDeepThreshold int
+	// Over, if not nil, remembers the over-correlating values across reads.
+	Over *OverCache
 
 	adv *advancedRead // what Candidates read of the advanced indexes, for OverCorrelating
 }
@@ -101,7 +103,7 @@ func (r *Reader) limit() int {
 // and EventMatches check them.
 func (r *Reader) Candidates(ctx context.Context, eventID int64) ([]store.CorrelationPair, error) {
 	var pairs []store.CorrelationPair
-	err := store.EventCorrelationCandidates(ctx, r.Q, eventID, r.limit(),
+	err := store.EventCorrelationCandidates(ctx, r.Q, eventID, r.limit(), r.Over.memo(r.limit()),
 		func(p store.CorrelationPair) error {
 			pairs = append(pairs, p)
 			return nil

@@ -170,7 +170,7 @@ func (cr *correlationRead) read(ctx context.Context, s *Service, q store.Querier
 	}
 	cr.r = &correlate.Reader{Q: q, Visible: v.AttributeCondition("e", "a", "o"),
 		Limit: cr.cs.limit, Exclusions: ex, Advanced: cr.cs.advanced,
-		SSDeepThreshold: cr.cs.ssdeepThreshold}
+		SSDeepThreshold: cr.cs.ssdeepThreshold, Over: s.over}
 	cr.pairs, err = cr.r.Candidates(ctx, eventID)
 	return err
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cairn-project/cairn/internal/acl"
 	"github.com/cairn-project/cairn/internal/auth"
+	"github.com/cairn-project/cairn/internal/correlate"
 	"github.com/cairn-project/cairn/internal/settings"
 	"github.com/cairn-project/cairn/internal/store"
 )
@@ -24,12 +25,15 @@ type Service struct {
 	settings *settings.Store
 	baseURL  string
 	now      func() time.Time
+	// over remembers the over-correlating values for the readers of correlations.
+	over *correlate.OverCache
 }
 
 // New returns the operations over db. baseURL is the instance's public URL, used in the
 // Location of a duplicate event and as the name of the local server in sharing groups.
 func New(db *store.DB, st *settings.Store, baseURL string) *Service {
-	return &Service{db: db, settings: st, baseURL: baseURL, now: time.Now}
+	return &Service{db: db, settings: st, baseURL: baseURL, now: time.Now,
+		over: correlate.NewOverCache(db)}
 }
 
 // Actor is who runs an operation: the authenticated caller and where the request came from,

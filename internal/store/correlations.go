@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/cairn-project/cairn/internal/misp"
 	"github.com/cairn-project/cairn/internal/model"
@@ -76,6 +77,7 @@ func insertCorrelations(ctx context.Context, tx *Tx, rows []CorrelationRow, tail
 // DeleteObjectCorrelations removes the index rows of the attributes of an object, those
 // of advanced correlation too.
 func DeleteObjectCorrelations(ctx context.Context, q Querier, eventID, objectID int64) error {
+	defer deleting(q)()
 	_, err := q.ExecContext(ctx, `DELETE FROM correlations WHERE event_id = $1
 		AND attribute_id IN (SELECT id FROM attributes WHERE object_id = $2)`, eventID, objectID)
 	if err != nil {
@@ -88,6 +90,7 @@ func DeleteObjectCorrelations(ctx context.Context, q Querier, eventID, objectID 
 // DeleteEventCorrelations removes the index rows of every attribute of an event, those of
 // advanced correlation too.
 func DeleteEventCorrelations(ctx context.Context, q Querier, eventID int64) error {
+	defer deleting(q)()
 	_, err := q.ExecContext(ctx, `DELETE FROM correlations WHERE event_id = $1`, eventID)
 	if err != nil {
 		return fmt.Errorf("store: delete event correlations: %w", err)
@@ -98,6 +101,10 @@ func DeleteEventCorrelations(ctx context.Context, q Querier, eventID int64) erro
 // DeleteCorrelations removes the given rows of the index, found by their key; rows that
 // are not there are no error.
 func DeleteCorrelations(ctx context.Context, q Querier, rows []CorrelationRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	defer deleting(q)()
 	for len(rows) > 0 {
 		n := min(len(rows), corrBatch)
 		_, err := q.ExecContext(ctx, `DELETE FROM correlations
@@ -108,6 +115,53 @@ func DeleteCorrelations(ctx context.Context, q Querier, rows []CorrelationRow) e
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// deletionCount counts the deletions from the correlation index of a SQLite database, for
+// the readers that remember which values are over-correlating (see CorrelationDeletions):
+// the number of rows that share a value hash only falls when rows are deleted. It moves
+// when a transaction deletes rows, before the deletion, and again after the commit that
+// makes them gone, so that what a reader found while the deletion was under way is not
+// kept either.
+type deletionCount struct {
+	n       atomic.Uint64
+	pending atomic.Bool // a deletion since the last commit
+}
+
+func (d *deletionCount) committed() {
+	if d != nil && d.pending.Swap(false) {
+		d.n.Add(1)
+	}
+}
+
+// deleting notes a deletion from the correlation index through q, and returns what notes
+// its end: for a statement on the pool, which commits at once, the count moves again then;
+// in a transaction, the commit moves it.
+func deleting(q Querier) func() {
+	switch q := q.(type) {
+	case *Tx:
+		if q.deletions != nil {
+			q.deletions.pending.Store(true)
+			q.deletions.n.Add(1)
+		}
+	case *DB:
+		if d := q.deletions; d != nil {
+			d.n.Add(1)
+			return func() { d.n.Add(1) }
+		}
+	}
+	return func() {}
+}
+
+// CorrelationDeletions returns a number that changes whenever rows leave the correlation
+// index, so that a reader may keep what it learnt of the index (which values are
+// over-correlating) while it stays the same. Only a SQLite database, written by this
+// process alone, can tell: ok is false on PostgreSQL, whose other replicas also delete.
+func (db *DB) CorrelationDeletions() (n uint64, ok bool) {
+	if db.deletions == nil {
+		return 0, false
+	}
+	return db.deletions.n.Load(), true
 }
 
 // rowValues writes rows as a SQL VALUES list, typed for PostgreSQL. The values are
@@ -134,41 +188,139 @@ func sharedBy(col, max string) string {
 		` LIMIT ` + max + `) n)`
 }
 
+// OverCorrelationMemo is what a reader of the correlation index already knows of the
+// over-correlating values: Known says that more than the limit of rows shared the hash,
+// Found is told of the hashes found so.
+type OverCorrelationMemo interface {
+	Known(hash int64) bool
+	Found(hashes []int64)
+}
+
 // EventCorrelationCandidates calls fn with the pairs of index rows that join an attribute
 // of event eventID with one of another event by their value hash, leaving out the hashes
 // that more than limit rows share (over-correlating values). The values themselves are not
-// compared: the caller checks them on the attributes.
+// compared: the caller checks them on the attributes. over, if not nil, spares counting the
+// rows of the hashes it knows, and learns those found over the limit.
+//
+// The event's rows are read in batches; for each, one query counts the rows that share the
+// hashes (up to limit+1), and one reads the other events' rows of the hashes that
+// correlate. q must be the pool, not a transaction: the event's rows stay open meanwhile.
 func EventCorrelationCandidates(ctx context.Context, q Querier, eventID int64, limit int,
-	fn func(CorrelationPair) error) error {
-	// note: the count comes first and spares the join for the values that no other row
-	// shares, most of them in most events. No DISTINCT on the event's hashes: an event
-	// rarely repeats a value, and sorting them costs more than the probes it would spare.
+	over OverCorrelationMemo, fn func(CorrelationPair) error) error {
+	rows, err := q.QueryContext(ctx,
+		`SELECT value_hash, attribute_id FROM correlations WHERE event_id = $1`, eventID)
+	if err != nil {
+		return fmt.Errorf("store: correlation candidates: %w", err)
+	}
+	defer rows.Close()
+	own := map[int64][]int64{} // the attributes of a hash, for a batch of hashes
+	flush := func() error {
+		err := eventCandidates(ctx, q, eventID, limit, own, over, fn)
+		clear(own)
+		return err
+	}
+	for rows.Next() {
+		var h, id int64
+		if err := rows.Scan(&h, &id); err != nil {
+			return fmt.Errorf("store: correlation candidates: %w", err)
+		}
+		if over != nil && over.Known(h) {
+			continue
+		}
+		own[h] = append(own[h], id)
+		if len(own) == corrBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: correlation candidates: %w", err)
+	}
+	return flush()
+}
+
+// eventCandidates reads the candidates of the hashes of own, which maps each to the
+// event's attributes that have it.
+func eventCandidates(ctx context.Context, q Querier, eventID int64, limit int,
+	own map[int64][]int64, over OverCorrelationMemo, fn func(CorrelationPair) error) error {
+	if len(own) == 0 {
+		return nil
+	}
+	hashes := make([]int64, 0, len(own))
+	for h := range own {
+		hashes = append(hashes, h)
+	}
+	slices.Sort(hashes)
 	rows, err := q.QueryContext(ctx, `
-		SELECT h.value_hash, h.attribute_id, c.event_id, c.attribute_id
-		FROM correlations h
-		JOIN correlations c ON c.value_hash = h.value_hash
-		WHERE h.event_id = $1 AND `+sharedBy("h.value_hash", "$2")+` BETWEEN 2 AND $3
-			AND c.event_id <> $1`,
-		eventID, limit+1, limit)
+		WITH h (value_hash) AS (`+intValues(hashes)+`)
+		SELECT h.value_hash, `+sharedBy("h.value_hash", "$1")+` FROM h`, limit+1)
+	if err != nil {
+		return fmt.Errorf("store: correlation candidates: %w", err)
+	}
+	var shared, found []int64
+	for rows.Next() {
+		var h, n int64
+		if err := rows.Scan(&h, &n); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: correlation candidates: %w", err)
+		}
+		switch {
+		case n > int64(limit):
+			found = append(found, h)
+		case n >= 2:
+			shared = append(shared, h)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: correlation candidates: %w", err)
+	}
+	if over != nil && len(found) > 0 {
+		over.Found(found)
+	}
+	if len(shared) == 0 {
+		return nil
+	}
+	slices.Sort(shared)
+	rows, err = q.QueryContext(ctx, `
+		SELECT value_hash, event_id, attribute_id FROM correlations
+		WHERE value_hash IN (`+ints(shared)+`) AND event_id <> $1`, eventID)
 	if err != nil {
 		return fmt.Errorf("store: correlation candidates: %w", err)
 	}
 	defer rows.Close()
 	p := CorrelationPair{Own: CorrelationRow{EventID: eventID}}
 	for rows.Next() {
-		if err := rows.Scan(&p.Own.ValueHash, &p.Own.AttributeID, &p.Other.EventID,
-			&p.Other.AttributeID); err != nil {
+		if err := rows.Scan(&p.Other.ValueHash, &p.Other.EventID, &p.Other.AttributeID); err != nil {
 			return fmt.Errorf("store: correlation candidates: %w", err)
 		}
-		p.Other.ValueHash = p.Own.ValueHash
-		if err := fn(p); err != nil {
-			return err
+		p.Own.ValueHash = p.Other.ValueHash
+		for _, id := range own[p.Own.ValueHash] {
+			p.Own.AttributeID = id
+			if err := fn(p); err != nil {
+				return err
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: correlation candidates: %w", err)
 	}
 	return nil
+}
+
+// intValues writes ints as a SQL VALUES list of one BIGINT column.
+func intValues(ints []int64) string {
+	var b strings.Builder
+	b.WriteString("VALUES ")
+	for i, v := range ints {
+		if i == 0 {
+			fmt.Fprintf(&b, "(CAST(%d AS BIGINT))", v)
+			continue
+		}
+		fmt.Fprintf(&b, ", (%d)", v)
+	}
+	return b.String()
 }
 
 // EventOverCorrelating returns the value hashes of event eventID that more than limit rows

@@ -58,6 +58,9 @@ type DB struct {
 	stmts *stmtCache
 	// ckpt checkpoints the write-ahead log of a SQLite file in the background.
 	ckpt *checkpointer
+	// deletions counts the deletions from the correlation index of a SQLite database (see
+	// CorrelationDeletions).
+	deletions *deletionCount
 }
 
 // committed is called after each commit of the SQLite writer.
@@ -65,6 +68,7 @@ func (db *DB) committed() {
 	if db.ckpt != nil {
 		db.ckpt.committed()
 	}
+	db.deletions.committed()
 }
 
 // Dialect returns the SQL dialect of the database.
@@ -169,7 +173,7 @@ func open(url string) (*DB, error) {
 	}
 	pool.SetMaxOpenConns(conns)
 	pool.SetMaxIdleConns(conns)
-	db := &DB{sql: pool, dialect: SQLite}
+	db := &DB{sql: pool, dialect: SQLite, deletions: &deletionCount{}}
 	// note: preparing a statement for the cache takes a connection of its own, which an
 	// in-memory database, a single connection, cannot give while a transaction holds it;
 	// and an in-memory database has no log to checkpoint.
@@ -178,7 +182,7 @@ func open(url string) (*DB, error) {
 		db.ckpt = newCheckpointer(pool)
 	}
 	// An in-memory database has one connection, which the writer cannot keep for itself.
-	db.group = newGroupCommit(pool, db.stmts, !memory, db.committed)
+	db.group = newGroupCommit(pool, db.stmts, !memory, db.committed, db.deletions)
 	return db, nil
 }
 

@@ -32,9 +32,11 @@ type groupCommit struct {
 	conn *sql.Conn
 	// onCommit is called after each commit that succeeded.
 	onCommit func()
-	queue    chan *txRequest
-	stop     chan struct{}
-	once     sync.Once
+	// deletions is given to each transaction (see Tx.deletions).
+	deletions *deletionCount
+	queue     chan *txRequest
+	stop      chan struct{}
+	once      sync.Once
 }
 
 // maxGroup bounds the transactions one commit covers, so that the first of a group does not
@@ -55,8 +57,9 @@ type txResult struct {
 
 var errClosed = errors.New("store: database closed")
 
-func newGroupCommit(db *sql.DB, stmts *stmtCache, own bool, onCommit func()) *groupCommit {
-	g := &groupCommit{db: db, stmts: stmts, own: own, onCommit: onCommit,
+func newGroupCommit(db *sql.DB, stmts *stmtCache, own bool, onCommit func(),
+	deletions *deletionCount) *groupCommit {
+	g := &groupCommit{db: db, stmts: stmts, own: own, onCommit: onCommit, deletions: deletions,
 		queue: make(chan *txRequest, maxGroup), stop: make(chan struct{})}
 	go g.loop()
 	return g
@@ -114,6 +117,11 @@ func (g *groupCommit) commitTx(sqlTx *sql.Tx) error {
 	}
 	g.end()
 	return err
+}
+
+// tx wraps a transaction of the group's.
+func (g *groupCommit) tx(sqlTx *sql.Tx) *Tx {
+	return &Tx{tx: sqlTx, dialect: SQLite, stmts: g.stmts, detached: true, deletions: g.deletions}
 }
 
 // rollbackTx rolls sqlTx back and ends it.
@@ -253,7 +261,7 @@ func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 			deliver()
 			return true
 		}
-		tx := &Tx{tx: sqlTx, dialect: SQLite, stmts: g.stmts, detached: true}
+		tx := g.tx(sqlTx)
 		all := true
 		for i, r := range group {
 			if r.ctx.Err() != nil {
@@ -291,7 +299,7 @@ func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 			results[i] = txResult{err: err}
 			continue
 		}
-		results[i] = call(r.fn, &Tx{tx: sqlTx, dialect: SQLite, stmts: g.stmts, detached: true})
+		results[i] = call(r.fn, g.tx(sqlTx))
 		if !ok(results[i]) {
 			g.rollbackTx(sqlTx)
 		} else if err := g.commitTx(sqlTx); err != nil {

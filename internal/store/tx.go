@@ -20,6 +20,8 @@ type Tx struct {
 	// detached says that the statements run under their context less its cancellation
 	// (see statementCtx). The SQLite writer's transactions are detached.
 	detached bool
+	// deletions counts the deletions from the correlation index; nil on PostgreSQL.
+	deletions *deletionCount
 }
 
 // statementCtx is the context a statement of the transaction runs under. In a detached
