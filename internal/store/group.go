@@ -166,6 +166,14 @@ func (g *groupCommit) run(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (g *groupCommit) loop() {
+	// A transaction's fn may end this goroutine (runtime.Goexit, as t.FailNow does): commit
+	// fails its group then, and another goroutine takes over the queue.
+	stopped := false
+	defer func() {
+		if !stopped {
+			go g.loop()
+		}
+	}()
 	var group []*txRequest
 	for {
 		select {
@@ -174,6 +182,7 @@ func (g *groupCommit) loop() {
 		case <-g.stop:
 			g.drain()
 			g.release()
+			stopped = true
 			return
 		}
 	gather:
@@ -185,16 +194,24 @@ func (g *groupCommit) loop() {
 				break gather
 			}
 		}
-		returned := g.commit(group)
+		group = g.commit(group)
 		// The requests hold their callers' closures and all they reference: drop them
 		// until the next group overwrites the slots.
 		clear(group)
-		if !returned {
-			// A transaction ended its goroutine (runtime.Goexit, as t.FailNow does), so
-			// this one is ending too: another takes over the queue.
-			go g.loop()
-			return
-		}
+	}
+}
+
+// join returns a transaction that queued while the group of n ran, to run in it too; ok is
+// false if none is waiting or the group is full.
+func (g *groupCommit) join(n int) (r *txRequest, ok bool) {
+	if n >= maxGroup {
+		return nil, false
+	}
+	select {
+	case r = <-g.queue:
+		return r, true
+	default:
+		return nil, false
 	}
 }
 
@@ -209,8 +226,9 @@ func (g *groupCommit) drain() {
 	}
 }
 
-// commit runs a group and tells each member its outcome. It reports false when a member's
-// fn ended the goroutine instead of returning.
+// commit runs a group and tells each member its outcome, and returns the group as it ran:
+// the transactions that queued while it ran join it (see join), so that its one commit,
+// which costs about as much however many it covers, covers them too.
 //
 // The members run one after another in one transaction, with no savepoint between them: a
 // savepoint makes SQLite copy every page a member changes into a journal, in case that
@@ -218,8 +236,8 @@ func (g *groupCommit) drain() {
 // a member fails instead, the transaction is rolled back and every member of the group runs
 // again, each in a transaction of its own, so that each still succeeds or fails alone. Like
 // [DB.Tx] after a lost race, this may run a member's fn twice.
-func (g *groupCommit) commit(group []*txRequest) (returned bool) {
-	results := make([]txResult, len(group))
+func (g *groupCommit) commit(group []*txRequest) []*txRequest {
+	results := make([]txResult, len(group), maxGroup)
 	delivered := false
 	deliver := func() {
 		delivered = true
@@ -255,41 +273,49 @@ func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 	}
 	ok := func(r txResult) bool { return r.err == nil && r.panicked == nil }
 
-	if len(group) > 1 {
-		if err := begin(); err != nil {
-			failAll(results, err)
-			deliver()
-			return true
+	if err := begin(); err != nil {
+		failAll(results, err)
+		deliver()
+		return group
+	}
+	tx := g.tx(sqlTx)
+	all := true
+	for i := 0; i < len(group); i++ {
+		if err := group[i].ctx.Err(); err != nil {
+			results[i].err = err
+		} else if results[i] = call(group[i].fn, tx); !ok(results[i]) {
+			all = false
+			break
 		}
-		tx := g.tx(sqlTx)
-		all := true
-		for i, r := range group {
-			if r.ctx.Err() != nil {
-				results[i].err = r.ctx.Err()
-				continue
+		if i == len(group)-1 {
+			if r, ok := g.join(len(group)); ok {
+				group = append(group, r)
+				results = append(results, txResult{})
 			}
-			if results[i] = call(r.fn, tx); !ok(results[i]) {
-				all = false
-				break
-			}
-		}
-		if all {
-			err := g.commitTx(sqlTx)
-			sqlTx = nil
-			if err == nil {
-				deliver()
-				return true
-			}
-			// The commit found a member's deferred foreign key broken (or failed for all):
-			// each runs again alone below, and only the culprit's commit fails then.
-			clear(results)
-		} else {
-			g.rollbackTx(sqlTx)
-			sqlTx = nil
 		}
 	}
-
-	// One member, or a group one of whose members failed: each alone.
+	var err error
+	if all {
+		err = g.commitTx(sqlTx)
+	} else {
+		g.rollbackTx(sqlTx)
+	}
+	sqlTx = nil
+	switch {
+	case all && err == nil:
+		deliver()
+		return group
+	case len(group) == 1:
+		// A member alone has had its outcome already.
+		if all {
+			results[0] = txResult{err: fmt.Errorf("store: commit transaction: %w", err)}
+		}
+		deliver()
+		return group
+	}
+	// A member failed, or the commit did (it found a member's deferred foreign key broken,
+	// or failed for all): each runs again alone, and only the culprit fails then.
+	clear(results)
 	for i, r := range group {
 		if r.ctx.Err() != nil {
 			results[i] = txResult{err: r.ctx.Err()}
@@ -308,7 +334,7 @@ func (g *groupCommit) commit(group []*txRequest) (returned bool) {
 		sqlTx = nil
 	}
 	deliver()
-	return true
+	return group
 }
 
 // failAll sets err as the outcome of every member that had succeeded so far; members that

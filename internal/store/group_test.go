@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cairn-project/cairn/internal/testutil/pgtest"
 )
@@ -221,4 +223,111 @@ func TestGroupCommitDeferredForeignKey(t *testing.T) {
 			t.Fatalf("write after the failed commits: %v", err)
 		}
 	})
+}
+
+// TestGroupCommitJoin has transactions queue while a group runs: they join it, and none is
+// committed before the last has run. The second and third find the first's write not yet
+// visible outside the transaction, and the first returns only once they have run.
+func TestGroupCommitJoin(t *testing.T) {
+	db := openTest(t, pgtest.SQLitePath(t))
+	ctx := context.Background()
+	insert := func(tx *Tx, name string) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO admin_settings (name, value) VALUES ($1, '1')`,
+			name)
+		return err
+	}
+	committed := func(name string) bool {
+		var n int
+		if err := db.QueryRowContext(ctx,
+			`SELECT COUNT(*) FROM admin_settings WHERE name = $1`, name).Scan(&n); err != nil {
+			t.Error(err)
+		}
+		return n == 1
+	}
+	running := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- db.Tx(ctx, func(tx *Tx) error {
+			close(running)
+			// Wait until the two others are queued behind this one.
+			for len(db.group.queue) < 2 {
+				time.Sleep(time.Millisecond)
+			}
+			return insert(tx, "first")
+		})
+	}()
+	<-running
+	var wg sync.WaitGroup
+	var seen [2]bool
+	for i, name := range []string{"second", "third"} {
+		wg.Go(func() {
+			err := db.Tx(ctx, func(tx *Tx) error {
+				seen[i] = committed("first")
+				return insert(tx, name)
+			})
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if seen[0] || seen[1] {
+		t.Errorf("the first's write was committed before the others ran (%v): they did not join", seen)
+	}
+	for _, name := range []string{"first", "second", "third"} {
+		if !committed(name) {
+			t.Errorf("%s not committed", name)
+		}
+	}
+}
+
+// TestGroupCommitAloneRunsOnce checks that a transaction that fails, alone in its group,
+// runs once: only a group of several runs its members again.
+func TestGroupCommitAloneRunsOnce(t *testing.T) {
+	db := openTest(t, pgtest.SQLitePath(t))
+	runs := 0
+	errBoom := errors.New("boom")
+	err := db.Tx(context.Background(), func(tx *Tx) error {
+		runs++
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) || runs != 1 {
+		t.Errorf("Tx = %v after %d runs, want boom after one", err, runs)
+	}
+}
+
+// TestGroupCommitGoexit has a transaction end the writer's goroutine (as t.FailNow would in
+// it): its caller is told, and the transactions after it still run.
+func TestGroupCommitGoexit(t *testing.T) {
+	db := openTest(t, pgtest.SQLitePath(t))
+	ctx := context.Background()
+	err := db.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO admin_settings (name, value) VALUES ('gone', '1')`); err != nil {
+			return err
+		}
+		runtime.Goexit()
+		return nil
+	})
+	if err == nil {
+		t.Fatal("a transaction that ended the writer succeeded")
+	}
+	err = db.Tx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO admin_settings (name, value) VALUES ('after', '1')`)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("write after: %v", err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx,
+		`SELECT COUNT(*) FROM admin_settings WHERE name IN ('gone', 'after')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d rows, want only the one written after", n)
+	}
 }
