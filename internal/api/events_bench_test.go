@@ -35,6 +35,12 @@ import (
 func newBenchEnv(b *testing.B) *testEnv {
 	b.Helper()
 	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// Opening the database logs the migrations through the default logger, and go test
+	// prints its lines amid the benchmark's results.
+	prev := slog.Default()
+	slog.SetDefault(log)
+	b.Cleanup(func() { slog.SetDefault(prev) })
 	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
@@ -47,7 +53,6 @@ func newBenchEnv(b *testing.B) *testEnv {
 	if _, err := identity.Bootstrap(ctx, db, st, cfg.Admin); err != nil {
 		b.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hs := httptest.NewServer(New(Deps{Config: cfg, DB: db, Auth: auth.New(db), Settings: st, Log: log}))
 	b.Cleanup(hs.Close)
 	return &testEnv{t: b, srv: hs, db: db, url: hs.URL}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -9,10 +10,17 @@ import (
 )
 
 // BenchmarkSustainedIngest measures events/add of many events of 300 attributes (the median
-// size of real feeds) posted by 8 concurrent clients over HTTP, on SQLite. Run with:
+// size of real feeds) posted by concurrent clients over HTTP, on SQLite: 8 of them, and 32,
+// as when many feeds and sync peers push at once. Run with:
 //
 //	go test ./internal/api -run '^$' -bench SustainedIngest -benchtime 400x
 func BenchmarkSustainedIngest(b *testing.B) {
+	for _, clients := range []int{8, 32} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { sustainedIngest(b, clients) })
+	}
+}
+
+func sustainedIngest(b *testing.B, clients int) {
 	const perEvent = 300
 	e := newBenchEnv(b)
 	// Every event needs fresh uuids. The bodies are made before the timer starts: making
@@ -22,7 +30,7 @@ func BenchmarkSustainedIngest(b *testing.B) {
 	for i := range bodies {
 		bodies[i] = benchEvent(perEvent)
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	var next atomic.Int64
 	// The heap the bodies take is not the server's.
 	runtime.GC()
@@ -30,7 +38,7 @@ func BenchmarkSustainedIngest(b *testing.B) {
 	runtime.ReadMemStats(&ms)
 	base := ms.HeapInuse
 	var peak atomic.Uint64
-	b.SetParallelism(8 / runtime.GOMAXPROCS(0))
+	b.SetParallelism(max(1, clients/runtime.GOMAXPROCS(0)))
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
