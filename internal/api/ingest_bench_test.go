@@ -62,10 +62,10 @@ func sustainedIngest(b *testing.B, clients int) {
 				b.Error(err)
 				return
 			}
-			_, _ = io.Copy(io.Discard, res.Body)
+			out, _ := io.ReadAll(res.Body)
 			res.Body.Close()
 			if res.StatusCode != 200 {
-				b.Errorf("status %d", res.StatusCode)
+				b.Errorf("status %d: %.300s", res.StatusCode, out)
 				return
 			}
 			var ms runtime.MemStats

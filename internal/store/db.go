@@ -159,6 +159,11 @@ func open(url string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !memory {
+		if err := registerWALVFS(); err != nil {
+			return nil, err
+		}
+	}
 	pool, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -241,6 +246,11 @@ func sqliteDSN(url string) (dsn string, memory bool, err error) {
 	}
 	memory = path == ":memory:" || strings.HasPrefix(path, "file::memory:") ||
 		query.Get("mode") == "memory"
+	// A file database goes through the VFS that gathers the log's writes (see walVFS),
+	// unless the url names a VFS of its own.
+	if !memory && !query.Has("vfs") {
+		query.Set("vfs", walVFS)
+	}
 	return path + "?" + query.Encode(), memory, nil
 }
 

@@ -73,16 +73,18 @@ func TestSQLiteDSN(t *testing.T) {
 	const defaults = "_busy_timeout=10000&_foreign_keys=on&_journal_mode=WAL&" +
 		"_pragma=cache_size%28-8192%29&_pragma=temp_store%28memory%29&" +
 		"_pragma=wal_autocheckpoint%28100000%29&_synchronous=NORMAL&_txlock=immediate"
+	const vfs = "&vfs=" + walVFS
 	tests := []struct {
 		url, want  string
 		wantMemory bool
 	}{
-		{"cairn.db", "cairn.db?" + defaults, false},
-		{"/var/lib/cairn/cairn.db", "/var/lib/cairn/cairn.db?" + defaults, false},
-		{"sqlite://data/cairn.db", "data/cairn.db?" + defaults, false},
-		{"sqlite:///var/lib/cairn.db", "/var/lib/cairn.db?" + defaults, false},
-		{"file:cairn.db?cache=private", "file:cairn.db?" + defaults + "&cache=private", false},
-		{"cairn.db?_busy_timeout=50", "cairn.db?" + strings.Replace(defaults, "10000", "50", 1), false},
+		{"cairn.db", "cairn.db?" + defaults + vfs, false},
+		{"/var/lib/cairn/cairn.db", "/var/lib/cairn/cairn.db?" + defaults + vfs, false},
+		{"sqlite://data/cairn.db", "data/cairn.db?" + defaults + vfs, false},
+		{"sqlite:///var/lib/cairn.db", "/var/lib/cairn.db?" + defaults + vfs, false},
+		{"file:cairn.db?cache=private", "file:cairn.db?" + defaults + vfs + "&cache=private", false},
+		{"cairn.db?_busy_timeout=50", "cairn.db?" + strings.Replace(defaults, "10000", "50", 1) + vfs, false},
+		{"cairn.db?vfs=unix-excl", "cairn.db?" + defaults + "&vfs=unix-excl", false},
 		{":memory:", ":memory:?" + defaults, true},
 		{"file::memory:", "file::memory:?" + defaults, true},
 	}
