@@ -62,12 +62,14 @@ func sustainedIngest(b *testing.B, clients int) {
 				b.Error(err)
 				return
 			}
-			out, _ := io.ReadAll(res.Body)
-			res.Body.Close()
 			if res.StatusCode != 200 {
+				out, _ := io.ReadAll(res.Body)
+				res.Body.Close()
 				b.Errorf("status %d: %.300s", res.StatusCode, out)
 				return
 			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
 			var ms runtime.MemStats
 			if i%50 == 0 {
 				runtime.ReadMemStats(&ms)

@@ -155,14 +155,26 @@ func walState(pFile uintptr) *walFile {
 	return f.(*walFile)
 }
 
+// flushed returns the state of pFile with its buffer written out, and SQLite's code for
+// that write.
+func flushed(tls *libc.TLS, pFile uintptr) (*walFile, int32) {
+	f := walState(pFile)
+	return f, f.flush(tls, pFile)
+}
+
+// write writes n bytes at p to the file at off, with the base VFS's method.
+func (f *walFile) write(tls *libc.TLS, pFile, p uintptr, n int32, off int64) int32 {
+	write := *(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&f.orig.FxWrite))
+	return write(tls, pFile, p, n, off)
+}
+
 // flush writes the buffer out.
 func (f *walFile) flush(tls *libc.TLS, pFile uintptr) int32 {
 	f.commitNext = false
 	if len(f.buf) == 0 {
 		return sqlite3.SQLITE_OK
 	}
-	write := *(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&f.orig.FxWrite))
-	rc := write(tls, pFile, uintptr(unsafe.Pointer(&f.buf[0])), int32(len(f.buf)), f.off)
+	rc := f.write(tls, pFile, uintptr(unsafe.Pointer(&f.buf[0])), int32(len(f.buf)), f.off)
 	f.buf = f.buf[:0]
 	return rc
 }
@@ -181,31 +193,31 @@ func walWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32
 		}
 	}
 	f.commitNext = n == walFrameHeaderSize && binary.BigEndian.Uint32(data[4:8]) != 0
-	// A frame header that does not follow the buffer is written at once: SQLite writes
-	// headers alone when it rewrites the checksums of frames it changed in place, after
-	// the commit frame and before it publishes the commit.
-	if n > f.size || (n == walFrameHeaderSize && !appends) || commit {
-		if commit && appends {
-			f.buf = append(f.buf, data...)
+	switch {
+	case appends:
+		f.buf = append(f.buf, data...)
+		if commit {
 			return f.flush(tls, pFile)
 		}
-		write := *(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&f.orig.FxWrite))
-		return write(tls, pFile, zBuf, iAmt, iOfst)
+		return sqlite3.SQLITE_OK
+	case n > f.size || n == walFrameHeaderSize || commit:
+		// A frame header that does not follow the buffer is written at once: SQLite writes
+		// headers alone when it rewrites the checksums of frames it changed in place, after
+		// the commit frame and before it publishes the commit.
+		return f.write(tls, pFile, zBuf, iAmt, iOfst)
 	}
-	if len(f.buf) == 0 {
-		if f.buf == nil {
-			// Only the connection that writes needs a buffer; most only read.
-			f.buf = make([]byte, 0, f.size)
-		}
-		f.off = iOfst
+	if f.buf == nil {
+		// Only the connection that writes needs a buffer; most only read.
+		f.buf = make([]byte, 0, f.size)
 	}
+	f.off = iOfst
 	f.buf = append(f.buf, data...)
 	return sqlite3.SQLITE_OK
 }
 
 func walRead(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
-	f := walState(pFile)
-	if rc := f.flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+	f, rc := flushed(tls, pFile)
+	if rc != sqlite3.SQLITE_OK {
 		return rc
 	}
 	read := *(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&f.orig.FxRead))
@@ -213,8 +225,8 @@ func walRead(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 
 }
 
 func walTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
-	f := walState(pFile)
-	if rc := f.flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+	f, rc := flushed(tls, pFile)
+	if rc != sqlite3.SQLITE_OK {
 		return rc
 	}
 	truncate := *(*func(*libc.TLS, uintptr, int64) int32)(unsafe.Pointer(&f.orig.FxTruncate))
@@ -222,8 +234,8 @@ func walTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
 }
 
 func walSync(tls *libc.TLS, pFile uintptr, flags int32) int32 {
-	f := walState(pFile)
-	if rc := f.flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+	f, rc := flushed(tls, pFile)
+	if rc != sqlite3.SQLITE_OK {
 		return rc
 	}
 	sync := *(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&f.orig.FxSync))
@@ -231,8 +243,8 @@ func walSync(tls *libc.TLS, pFile uintptr, flags int32) int32 {
 }
 
 func walFileSize(tls *libc.TLS, pFile, pSize uintptr) int32 {
-	f := walState(pFile)
-	if rc := f.flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+	f, rc := flushed(tls, pFile)
+	if rc != sqlite3.SQLITE_OK {
 		return rc
 	}
 	size := *(*func(*libc.TLS, uintptr, uintptr) int32)(unsafe.Pointer(&f.orig.FxFileSize))
@@ -240,8 +252,8 @@ func walFileSize(tls *libc.TLS, pFile, pSize uintptr) int32 {
 }
 
 func walFileControl(tls *libc.TLS, pFile uintptr, op int32, pArg uintptr) int32 {
-	f := walState(pFile)
-	if rc := f.flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+	f, rc := flushed(tls, pFile)
+	if rc != sqlite3.SQLITE_OK {
 		return rc
 	}
 	control := *(*func(*libc.TLS, uintptr, int32, uintptr) int32)(unsafe.Pointer(&f.orig.FxFileControl))
